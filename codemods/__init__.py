@@ -1,0 +1,1 @@
+"""Codemods for SQLAlchemy projects."""
