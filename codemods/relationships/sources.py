@@ -31,15 +31,24 @@ def decode(data: bytes) -> Decoded:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (SyntaxError, LookupError) as exc:
-        raise SourceError(f"cannot decode: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"not valid {exc.encoding} at byte {exc.start} and no coding cookie says otherwise"
-        ) from None
+        raise SourceError(_undecodable(exc)) from None
+    except (SyntaxError, LookupError) as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as utf8_error:
+            raise SourceError(_undecodable(utf8_error)) from None
+        raise SourceError(f"cannot decode: {exc}") from None
     if text.encode(encoding) != data:
         raise SourceError(f"does not round-trip through its encoding {encoding}")
     return Decoded(text, encoding)
+
+
+def _undecodable(exc: UnicodeDecodeError) -> str:
+    return (
+        f"not valid {exc.encoding} (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}) "
+        "and no coding cookie declares another encoding"
+    )
 
 
 def encode(text: str, encoding: str) -> bytes:
