@@ -199,6 +199,45 @@ REWRITES = [
         id="type-checking-import-replaced-by-runtime-import",
     ),
     pytest.param(
+        {
+            "ecommerce/models.py": ECOMMERCE
+            + "\n\nfrom saas.models import UsageEvent  # noqa: E402\n"
+        },
+        "saas/models.py",
+        _model(
+            "from typing import TYPE_CHECKING\n\n"
+            + HEADER
+            + "\nif TYPE_CHECKING:\n    from ecommerce.models import Plan\n",
+            'subscription = relationship("ecommerce.models.Subscription")',
+            "",
+            "def plan(self) -> Plan: ...",
+        ),
+        _model(
+            "from typing import TYPE_CHECKING\n\n"
+            + HEADER
+            + "\nif TYPE_CHECKING:\n    from ecommerce.models import Plan, Subscription  # noqa: F401\n",
+            'subscription = relationship("Subscription")',
+            "",
+            "def plan(self) -> Plan: ...",
+        ),
+        "auto",
+        id="cycle-reuses-existing-type-checking-block",
+    ),
+    pytest.param(
+        {},
+        "saas/models.py",
+        _model(
+            HEADER + "from ecommerce.models import Subscription  # noqa: E501\n",
+            'subscription = relationship("ecommerce.models.Subscription")',
+        ),
+        _model(
+            HEADER + "from ecommerce.models import Subscription  # noqa: E501, F401\n",
+            'subscription = relationship("Subscription")',
+        ),
+        "auto",
+        id="existing-noqa-code-is-extended",
+    ),
+    pytest.param(
         {},
         "saas/models.py",
         '"""Usage metering."""\n\nfrom __future__ import annotations\n\n' + SEED,

@@ -43,7 +43,6 @@ class Reference:
     node: ast.Constant
     call: ast.Call
     scopes: Scopes
-    in_function: bool
 
 
 @dataclass(frozen=True)
@@ -143,8 +142,7 @@ class _Finder(ast.NodeVisitor):
         elif not single_literal(self.source, node):
             self.found.append(Skipped(node, "target is not one plain string literal"))
         else:
-            in_function = any(not is_class for _, is_class in self.stack)
-            self.found.append(Reference(value, node, call, self.scopes(), in_function))
+            self.found.append(Reference(value, node, call, self.scopes()))
 
     def _ignored(self, call: ast.Call, node: ast.Constant) -> bool:
         last = node.end_lineno or node.lineno

@@ -16,6 +16,7 @@ from typing import Optional, Union
 from .decide import Decider, Leave, Rewrite
 from .find import Reference, Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
+from .safety import unintended_change
 from .scan import scan_module
 from .sources import SourceText
 
@@ -54,8 +55,36 @@ def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
         if isinstance(decision, Rewrite):
             rewrites.append(decision)
     if rewrites:
-        outcome.new_text = apply_rewrites(source, rewrites)
+        _apply(path, tree, source, rewrites, outcome)
     return outcome
+
+
+def _apply(
+    path: str, tree: ast.Module, source: SourceText, rewrites: list[Rewrite], outcome: Outcome
+) -> None:
+    """Set the new text, unless LibCST cannot parse the file or the safety check fails."""
+    import libcst as cst
+
+    try:
+        new_text = apply_rewrites(source, rewrites)
+    except cst.ParserSyntaxError as exc:
+        message = f"LibCST cannot parse this file: {exc.message}"
+        outcome.findings.append(Finding(path, exc.raw_line, exc.raw_column + 1, ERROR, message))
+        return
+    except RecursionError:
+        outcome.findings.append(
+            Finding(path, 0, 0, ERROR, "LibCST cannot parse this file: nested too deeply")
+        )
+        return
+    strings = {(r.ref.node.lineno, r.ref.node.col_offset): r.new_value for r in rewrites}
+    added = [(r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add]
+    dropped = [r.new_value for r in rewrites if r.drop_type_checking]
+    problem = unintended_change(tree, new_text, strings, added, dropped)
+    if problem is not None:
+        message = f"internal error, file left unchanged: {problem}; please report this file"
+        outcome.findings.append(Finding(path, 0, 0, ERROR, message))
+        return
+    outcome.new_text = new_text
 
 
 def _report(
@@ -115,8 +144,7 @@ def _edit_imports(text: str, rewrites: Sequence[Rewrite]) -> str:
         for other in edits.type_checking.values():
             other[:] = [n for n in other if n not in names]
     edits.type_checking = {k: v for k, v in edits.type_checking.items() if v}
-    if not edits:
-        return text
     import libcst as cst
 
-    return apply_import_edits(cst.parse_module(text), edits).code
+    module = cst.parse_module(text)  # parsed even without import edits: both parsers must accept it
+    return apply_import_edits(module, edits).code if edits else text
