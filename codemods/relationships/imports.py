@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional, Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from .decide import ImportEdits
+
 NOQA = "# noqa: F401"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
-
-
-@dataclass
-class ImportEdits:
-    runtime: dict[str, list[str]] = field(default_factory=dict)
-    type_checking: dict[str, list[str]] = field(default_factory=dict)
-    drop_type_checking: set[str] = field(default_factory=set)
-    protect: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.runtime or self.type_checking or self.drop_type_checking or self.protect)
 
 
 def _spec(node: cst.ImportFrom) -> str:
