@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.database import Base
+from ecommerce.models import Subscription  # noqa: F401
 
 
 class UsageEvent(Base):
@@ -23,4 +24,4 @@ class UsageEvent(Base):
     quantity: Mapped[int]
     occurred_at: Mapped[datetime]
 
-    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
+    subscription = relationship("Subscription", backref="usage_events")
