@@ -109,8 +109,14 @@ def _read(path: Path, options: Options, report: Report) -> Optional[_Candidate]:
 
 
 def run(
-    paths: Sequence[str], options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    paths: Sequence[str],
+    options: Options,
+    out: Optional[TextIO] = None,
+    err: Optional[TextIO] = None,
 ) -> Report:
+    """Fix `paths`; print to `out` and `err` (the current sys.stdout/stderr unless given)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     report = Report()
     candidates = [
         c for f in expand_paths(paths, options, report) if (c := _read(f, options, report))
