@@ -8,7 +8,6 @@ relationship("billing.models.Invoice")       # two mapped classes named Invoice
 
 from __future__ import annotations
 
-import ast
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -85,7 +84,7 @@ class Decider:
         self.placement = placement
         self.state = RunState()
 
-    def decide(self, file: str, tree: ast.Module, ref: Reference) -> Decision:
+    def decide(self, file: str, ref: Reference) -> Decision:
         resolved = resolve_target(self.project, ref.value)
         if isinstance(resolved, Unresolved):
             return Leave(ref, resolved.kind, resolved.reason)
@@ -98,7 +97,9 @@ class Decider:
         if resolved.file == file:
             return Rewrite(ref, resolved)
         if binding.runtime_same:
-            return Rewrite(ref, resolved, protect=not _used_as_name(tree, resolved.name))
+            info = self.project.known_info(file)
+            used = info is not None and resolved.name in info.loaded_names()
+            return Rewrite(ref, resolved, protect=not used)
         return self._with_import(file, ref, resolved, binding)
 
     def _other_mapped_class(self, target: Target) -> Optional[str]:
@@ -106,7 +107,11 @@ class Decider:
             info = self.project.info(file)
             if info is None:
                 return f"cannot parse {file}, which defines a class named {target.name}"
-            for cls in info.classes.get(target.name, ()):
+            if self.project.may_nest(target.name, file):
+                candidates = info.classes(target.name)
+            else:
+                candidates = info.toplevel_classes.get(target.name, [])
+            for cls in candidates:
                 if cls.node is target.cls.node:
                     continue
                 if not self.mapped.provably_unmapped(file, cls):
@@ -201,10 +206,3 @@ class Decider:
         root = import_root(self.project, file, file)
         names = [display_name(self.project, f, root) for f in [file, *reversed(path)]]
         return " -> ".join(names)
-
-
-def _used_as_name(tree: ast.Module, name: str) -> bool:
-    return any(
-        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
-        for node in ast.walk(tree)
-    )

@@ -11,6 +11,7 @@ re-exported or aliased, or Flask-SQLAlchemy's `db.relationship` / `db.dynamic_lo
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ RELATIONSHIP_FUNCTIONS = frozenset(
 )
 _STRING_LITERAL = re.compile(r"(?is)([rbuf]*)('''|\"\"\"|'|\")(.*)\2")
 IGNORE_COMMENT = re.compile(r"#\s*fix-relationships:\s*ignore\b")
+# The start of a quoted dotted path (also inside an f-string or a concatenation): only the
+# statements on such lines are visited.
+_DOTTED_START = re.compile(r"['\"][^\W\d]\w*\.[^\W\d]")
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,21 @@ class _Finder(ast.NodeVisitor):
         self.stack: list[_ScopeNode] = []
         self._bindings: dict[int, Mapping[str, Sequence[Bound]]] = {}
         self.found: list[Found] = []
+        self.dotted_lines = source.lines_matching(_DOTTED_START)
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt) and not self._may_hold_target(node):
+            return
+        super().visit(node)
+
+    def _may_hold_target(self, stmt: ast.stmt) -> bool:
+        """Whether a line of the statement has a string starting like a dotted path."""
+        decorators = getattr(stmt, "decorator_list", [])
+        start = min([stmt.lineno, *(d.lineno for d in decorators)])
+        index = bisect.bisect_left(self.dotted_lines, start)
+        return index < len(self.dotted_lines) and self.dotted_lines[index] <= (
+            stmt.end_lineno or start
+        )
 
     def _scope_bindings(self, node: _ScopeNode) -> Mapping[str, Sequence[Bound]]:
         if id(node) not in self._bindings:

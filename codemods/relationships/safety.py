@@ -99,24 +99,26 @@ def unintended_change(
         new_tree = parse_python(new_text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return f"the rewritten source does not parse ({type(exc).__name__}: {exc})"
-    changed = [
+    edited = {line for line, _ in strings}
+    patched = [
         node
-        for node in ast.walk(old_tree)
+        for stmt in old_tree.body
+        if any(_lines(stmt)[0] <= line <= _lines(stmt)[1] for line in edited)
+        for node in ast.walk(stmt)
         if isinstance(node, ast.Constant) and (node.lineno, node.col_offset) in strings
     ]
-    originals = [node.value for node in changed]
+    originals = [(node, node.value) for node in patched]
     try:
-        for node in changed:
+        for node in patched:
             node.value = strings[(node.lineno, node.col_offset)]
         expected_imports, expected_rest = _split(old_tree)
         new_imports, new_rest = _split(new_tree)
-        edited = {line for line, _ in strings}
         same = _same_statements(
             expected_rest, _NEWLINE.split(old_text), new_rest, _NEWLINE.split(new_text), edited
         )
     finally:
-        for node, value in zip(changed, originals):
-            node.value = value
+        for node, original in originals:
+            node.value = original
     if not same:
         return "the rewrite changed code other than the relationship targets and imports"
     for module, name, type_checking in added:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .decide import Decider, ImportEdits, Leave, Rewrite
-from .find import Reference, Skipped, find_references
+from .find import Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
 from .header import HeaderParseError, default_indent, join, split_header
 from .safety import unintended_change
@@ -30,51 +30,107 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Splice:
+    """A target literal's `ast` position, and its text before and after."""
+
+    lineno: int
+    col: int
+    end_lineno: int
+    end_col: int
+    value: str
+    new_value: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything needed to rewrite one file, decided and picklable (it may be applied in a
+    worker process)."""
+
+    path: str
+    text: str
+    splices: tuple[Splice, ...]
+    edits: ImportEdits
+    added: frozenset[tuple[str, str, bool]]
+    dropped: tuple[str, ...]
+
+
 def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
     """Fix one module. `path` is how findings name it; `file` is its key in the project."""
     outcome = Outcome()
+    plan = plan_file(path, file, text, decider, outcome.findings)
+    if plan is not None:
+        new_text, error = apply_plan(plan)
+        outcome.new_text = new_text
+        if error is not None:
+            outcome.findings.append(error)
+    return outcome
+
+
+def plan_file(
+    path: str, file: str, text: str, decider: Decider, findings: list[Finding]
+) -> Optional[Plan]:
+    """Decide every reference of one module (in order: later files see this one's imports)."""
+    known = decider.project.known_info(file)
     try:
-        tree = parse_python(text)
+        # The index may have parsed this file already (as a target, or on an import path).
+        tree = known.tree if known is not None else parse_python(text)
     except SyntaxError as exc:
         line, col = exc.lineno or 0, exc.offset or 0
-        outcome.findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}"))
-        return outcome
+        findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}"))
+        return None
     except (ValueError, RecursionError, MemoryError) as exc:
-        outcome.findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}"))
-        return outcome
-    decider.project.set_info(file, scan_module(tree))
+        findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}"))
+        return None
+    if known is None:
+        decider.project.set_info(file, scan_module(tree))
     source = SourceText(text)
     rewrites: list[Rewrite] = []
     for found in find_references(file, tree, source, decider.resolver):
         decision: Union[Skipped, Rewrite, Leave]
-        decision = found if isinstance(found, Skipped) else decider.decide(file, tree, found)
-        outcome.findings.extend(_report(path, source, decision))
+        decision = found if isinstance(found, Skipped) else decider.decide(file, found)
+        findings.extend(_report(path, source, decision))
         if isinstance(decision, Rewrite):
             rewrites.append(decision)
-    if rewrites:
-        _apply(path, tree, source, rewrites, outcome)
-    return outcome
+    if not rewrites:
+        return None
+    splices = tuple(
+        Splice(
+            n.lineno,
+            n.col_offset,
+            n.end_lineno or n.lineno,
+            n.end_col_offset or 0,
+            r.ref.value,
+            r.new_value,
+        )
+        for r in rewrites
+        for n in [r.ref.node]
+    )
+    return Plan(
+        path,
+        text,
+        splices,
+        _import_edits(rewrites),
+        frozenset((r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add),
+        tuple(r.new_value for r in rewrites if r.drop_type_checking),
+    )
 
 
-def _apply(
-    path: str, tree: ast.Module, source: SourceText, rewrites: list[Rewrite], outcome: Outcome
-) -> None:
-    """Set the new text, unless LibCST cannot parse the file or the safety check fails."""
+def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
+    """The new text, or the error that keeps the file as it is. Pure: fine in a worker process."""
+    tree = parse_python(plan.text)
+    source = SourceText(plan.text)
     try:
-        new_text = apply_rewrites(tree, source, rewrites)
+        new_text = _rewrite(tree, source, plan)
     except HeaderParseError as exc:
         message = f"LibCST cannot parse this file: {exc}"
-        outcome.findings.append(Finding(path, exc.line, exc.col, ERROR, message))
-        return
-    strings = {(r.ref.node.lineno, r.ref.node.col_offset): r.new_value for r in rewrites}
-    added = {(r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add}
-    dropped = [r.new_value for r in rewrites if r.drop_type_checking]
-    problem = unintended_change(tree, source.text, new_text, strings, added, dropped)
+        return None, Finding(plan.path, exc.line, exc.col, ERROR, message)
+    strings = {(s.lineno, s.col): s.new_value for s in plan.splices}
+    problem = unintended_change(tree, plan.text, new_text, strings, plan.added, plan.dropped)
     if problem is not None:
         message = f"internal error, file left unchanged: {problem}; please report this file"
-        outcome.findings.append(Finding(path, 0, 0, ERROR, message))
-        return
-    outcome.new_text = new_text
+        return None, Finding(plan.path, 0, 0, ERROR, message)
+    return new_text, None
 
 
 def _report(
@@ -102,23 +158,18 @@ def _how(rewrite: Rewrite) -> str:
     return f" (import added{where}: from {rewrite.add.module} import {rewrite.add.name})"
 
 
-def apply_rewrites(tree: ast.Module, source: SourceText, rewrites: Sequence[Rewrite]) -> str:
+def _rewrite(tree: ast.Module, source: SourceText, plan: Plan) -> str:
     text = source.text
-    for rewrite in sorted(rewrites, key=lambda r: source.span(r.ref.node), reverse=True):
-        text = _splice(text, source, rewrite.ref, rewrite.new_value)
-    edits = _import_edits(rewrites)
-    if not edits:
+    for splice in sorted(plan.splices, key=lambda s: (s.lineno, s.col), reverse=True):
+        start = source.offset(splice.lineno, splice.col)
+        end = source.offset(splice.end_lineno, splice.end_col)
+        first = start + text[start:end].index(splice.value)
+        text = text[:first] + splice.new_value + text[first + len(splice.value) :]
+    if not plan.edits:
         return text
     # Splicing a dotted path into a bare name never changes line numbers, so `tree` still
     # locates the import block in the spliced text.
-    return _edit_header(tree, SourceText(text), edits)
-
-
-def _splice(text: str, source: SourceText, ref: Reference, new_value: str) -> str:
-    start, end = source.span(ref.node)
-    literal = text[start:end]
-    first = literal.index(ref.value)
-    return text[: start + first] + new_value + text[start + first + len(ref.value) :]
+    return _edit_header(tree, SourceText(text), plan.edits)
 
 
 def _import_edits(rewrites: Sequence[Rewrite]) -> ImportEdits:
