@@ -12,11 +12,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .find import Reference
+from .find import TARGET, Reference
 from .mapped import MappedCheck
 from .project import Project
 from .qualify import ProjectObject, Resolver
-from .resolve import Target, Unresolved, resolve_target
+from .resolve import Target, Unresolved, resolve_chain, resolve_target
 from .spelling import display_name, import_root, spell_import
 
 
@@ -50,6 +50,11 @@ class Rewrite:
     @property
     def new_value(self) -> str:
         return self.target.name
+
+    @property
+    def path(self) -> str:
+        """The dotted text that `new_value` replaces."""
+        return self.target.path
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,10 @@ class Decider:
         self.state = RunState()
 
     def decide(self, file: str, ref: Reference) -> Decision:
-        resolved = resolve_target(self.project, ref.value)
+        if ref.role == TARGET:
+            resolved = resolve_target(self.project, ref.value)
+        else:
+            resolved = resolve_chain(self.project, ref.value)
         if isinstance(resolved, Unresolved):
             return Leave(ref, resolved.kind, resolved.reason)
         clash = self._other_mapped_class(resolved)

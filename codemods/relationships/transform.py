@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .decide import Decider, ImportEdits, Leave, Rewrite
-from .find import Skipped, find_references
+from .find import TARGET, Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
 from .header import HeaderParseError, default_indent, join, split_header
 from .safety import unintended_change
@@ -32,7 +32,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Splice:
-    """A target literal's `ast` position, and its text before and after."""
+    """A string literal's (or an annotation chain's) `ast` position, and its text before and
+    after. `chain` is set for a chain of code: (its number of names, how many are replaced)."""
 
     lineno: int
     col: int
@@ -40,6 +41,7 @@ class Splice:
     end_col: int
     value: str
     new_value: str
+    chain: Optional[tuple[int, int]] = None
 
 
 @dataclass(frozen=True)
@@ -85,35 +87,71 @@ def plan_file(
     if known is None:
         decider.project.set_info(file, scan_module(tree))
     source = SourceText(text)
-    rewrites: list[Rewrite] = []
-    for found in find_references(file, tree, source, decider.resolver):
-        decision: Union[Skipped, Rewrite, Leave]
-        decision = found if isinstance(found, Skipped) else decider.decide(file, found)
+    found = find_references(file, tree, source, decider.resolver)
+    decisions = _whole_relationships(
+        [f if isinstance(f, Skipped) else decider.decide(file, f) for f in found]
+    )
+    rewrites = [d for d in decisions if isinstance(d, Rewrite)]
+    for decision in decisions:
         findings.extend(_report(path, source, decision))
-        if isinstance(decision, Rewrite):
-            rewrites.append(decision)
     if not rewrites:
         return None
-    splices = tuple(
-        Splice(
-            n.lineno,
-            n.col_offset,
-            n.end_lineno or n.lineno,
-            n.end_col_offset or 0,
-            r.ref.value,
-            r.new_value,
-        )
-        for r in rewrites
-        for n in [r.ref.node]
-    )
     return Plan(
         path,
         text,
-        splices,
+        _splices(rewrites),
         _import_edits(rewrites),
         frozenset((r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add),
         tuple(r.new_value for r in rewrites if r.drop_type_checking),
     )
+
+
+# Left for these reasons, one reference keeps its whole relationship dotted: rewriting only
+# some of its strings would name one class two ways.
+_BLOCKING = frozenset({"ambiguous", "bound", "unknown", "unimportable"})
+
+
+def _whole_relationships(
+    decisions: list[Union[Skipped, Rewrite, Leave]],
+) -> list[Union[Skipped, Rewrite, Leave]]:
+    blocked: dict[int, str] = {}
+    for d in decisions:
+        if isinstance(d, Leave) and d.kind in _BLOCKING:
+            blocked.setdefault(d.ref.group, f'"{d.ref.value}": {d.reason}')
+    return [
+        Leave(
+            d.ref, "group", f"left dotted with the rest of its relationship: {blocked[d.ref.group]}"
+        )
+        if isinstance(d, Rewrite) and d.ref.group in blocked
+        else d
+        for d in decisions
+    ]
+
+
+def _splices(rewrites: list[Rewrite]) -> tuple[Splice, ...]:
+    """One splice per rewritten literal (all its paths replaced) or annotation chain."""
+    by_node: dict[int, list[Rewrite]] = {}
+    for rewrite in rewrites:
+        by_node.setdefault(id(rewrite.ref.node), []).append(rewrite)
+    splices = []
+    for group in by_node.values():
+        node = group[0].ref.node
+        where = (
+            node.lineno,
+            node.col_offset,
+            node.end_lineno or node.lineno,
+            node.end_col_offset or 0,
+        )
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            new = node.value
+            for r in sorted(group, key=lambda r: r.ref.start, reverse=True):
+                new = new[: r.ref.start] + r.new_value + new[r.ref.start + len(r.path) :]
+            splices.append(Splice(*where, node.value, new))
+        else:
+            r = group[0]
+            chain = (len(r.ref.value.split(".")), len(r.path.split(".")))
+            splices.append(Splice(*where, r.path, r.new_value, chain))
+    return tuple(splices)
 
 
 def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
@@ -125,8 +163,15 @@ def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
     except HeaderParseError as exc:
         message = f"LibCST cannot parse this file: {exc}"
         return None, Finding(plan.path, exc.line, exc.col, ERROR, message)
-    strings = {(s.lineno, s.col): s.new_value for s in plan.splices}
-    problem = unintended_change(tree, plan.text, new_text, strings, plan.added, plan.dropped)
+    strings = {(s.lineno, s.col): s.new_value for s in plan.splices if s.chain is None}
+    chains = {
+        (s.lineno, s.col, s.end_lineno, s.end_col): (*s.chain, s.new_value)
+        for s in plan.splices
+        if s.chain is not None
+    }
+    problem = unintended_change(
+        tree, plan.text, new_text, strings, plan.added, plan.dropped, chains
+    )
     if problem is not None:
         message = f"internal error, file left unchanged: {problem}; please report this file"
         return None, Finding(plan.path, 0, 0, ERROR, message)
@@ -140,11 +185,14 @@ def _report(
     line, col = node.lineno, source.column(node.lineno, node.col_offset)
     if isinstance(decision, Skipped):
         return [Finding(path, line, col, SKIPPED, decision.reason)]
-    value = decision.ref.value
+    ref = decision.ref
+    role = "" if ref.role == TARGET else f"{ref.role}: "
     if isinstance(decision, Leave):
+        if ref.role != TARGET and decision.kind in ("outside", "broken"):
+            return []  # a class-qualified chain, a table or a column: nothing to say
         kind = BROKEN if decision.kind == "broken" else SKIPPED
-        return [Finding(path, line, col, kind, f'"{value}": {decision.reason}')]
-    message = f'"{value}" -> "{decision.new_value}"{_how(decision)}'
+        return [Finding(path, line, col, kind, f'{role}"{ref.value}": {decision.reason}')]
+    message = f'{role}"{decision.path}" -> "{decision.new_value}"{_how(decision)}'
     found = [Finding(path, line, col, REWRITE, message)]
     if decision.warning:
         found.append(Finding(path, line, col, WARNING, decision.warning))
