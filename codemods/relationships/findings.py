@@ -6,7 +6,7 @@ backend/saas/models.py:31:33: "ecommerce.models.Subscription" -> "Subscription" 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 REWRITE = "rewrite"  # a target was (or would be) rewritten
 WARNING = "warning"  # said alongside a rewrite: the import went under TYPE_CHECKING
@@ -15,8 +15,7 @@ SKIPPED = "skipped"  # left alone on purpose; listed with -v
 ERROR = "error"  # the file could not be read, parsed or written
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     line: int
     col: int

@@ -6,9 +6,8 @@ import difflib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import NamedTuple, Optional, TextIO
 
 from .config import Config
 from .discover import is_excluded, project_files, relative_key, walk_python_files
@@ -21,8 +20,7 @@ from .sources import Decoded, encode, no_gc
 WRITE, CHECK, DIFF = "write", "check", "diff"
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     root: Path
     config: Config = Config()
     mode: str = WRITE
@@ -30,18 +28,19 @@ class Options:
     parallel: bool = True
 
 
-@dataclass
-class _Candidate:
+class _Candidate(NamedTuple):
     path: Path
     shown: str
     key: str
     decoded: Decoded
 
 
-@dataclass
 class Report:
-    findings: list[Finding] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    """What a run found and which files it changed (or would change)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.changed: list[str] = []
 
     @property
     def exit_code(self) -> int:
