@@ -62,7 +62,10 @@ def test_fixed_seed_verifies_alone_and_together(
     )
     assert _verify_lines(result.stdout) == []
     assert "Verifying saas.models alone: ok" in result.stderr.splitlines()
-    assert "Verifying the 2 model module(s) together: ok" in result.stderr.splitlines()
+    assert (
+        "Verifying the 2 model module(s) together (ecommerce.models, saas.models): ok"
+        in result.stderr.splitlines()
+    )
     assert _summary(result.stderr) == (
         "fix-relationships: verified 1 module(s) alone and 2 model module(s) together, 0 failure(s)"
     )

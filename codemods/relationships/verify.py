@@ -213,7 +213,9 @@ def verify(
         together = job is models
         if verbose:
             subject = _subject(job, together, None)[0]
-            print(f"Verifying {subject}: {'ok' if record['stage'] == 'ok' else 'failed'}", file=err)
+            names = f" ({', '.join(m.name for m in job)})" if together else ""
+            status = "ok" if record["stage"] == "ok" else "failed"
+            print(f"Verifying {subject}{names}: {status}", file=err)
         if record["stage"] != "ok":
             subject, fallback = _subject(job, together, record.get("module"))
             result.findings.append(_finding(project, record, subject, fallback))
