@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from project_helpers import BASE_PROJECT, run_cli, write_project
+from project_helpers import BASE_PROJECT, REPO, run_cli, write_project
 
 SEED = """\
 from sqlalchemy import ForeignKey
@@ -231,3 +231,15 @@ def test_a_check_that_hangs_is_stopped_and_reported(
         "did not finish within 1 s"
     ]
     assert capsys.readouterr().out.splitlines() == [f.format() for f in result.findings]
+
+
+def test_readme_shows_the_output_of_the_type_checking_case(project_dir: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `--verify`\n", 1)[1]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    write_project(
+        project_dir,
+        {**BASE_PROJECT, "ecommerce/models.py": ECOMMERCE_IMPORTING_SAAS, "saas/models.py": SEED},
+    )
+    result = run_cli(project_dir, "--verify")
+    assert shown.splitlines() == [*_verify_lines(result.stdout), _summary(result.stderr)]
