@@ -13,6 +13,7 @@ WARNING = "warning"  # said alongside a rewrite: the import went under TYPE_CHEC
 BROKEN = "broken"  # a reference that provably cannot resolve
 SKIPPED = "skipped"  # left alone on purpose; listed with -v
 ERROR = "error"  # the file could not be read, parsed or written
+VERIFY = "verify"  # --verify: importing the project or configuring its mappers failed
 
 
 class Finding(NamedTuple):
@@ -29,13 +30,14 @@ class Finding(NamedTuple):
             BROKEN: "broken: ",
             ERROR: "error: ",
             SKIPPED: "left alone: ",
+            VERIFY: "verify: ",
         }
         return f"{where}: {label.get(self.kind, '')}{self.message}"
 
 
 def exit_code(findings: Iterable[Finding]) -> int:
-    """2 if anything failed, else 1 if anything changed or is broken, else 0."""
+    """2 if anything failed, else 1 if anything changed, is broken or failed to verify, else 0."""
     kinds = {f.kind for f in findings}
     if ERROR in kinds:
         return 2
-    return 1 if kinds & {REWRITE, BROKEN} else 0
+    return 1 if kinds & {REWRITE, BROKEN, VERIFY} else 0

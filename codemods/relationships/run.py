@@ -41,6 +41,7 @@ class Report:
     def __init__(self) -> None:
         self.findings: list[Finding] = []
         self.changed: list[str] = []
+        self.changed_keys: list[str] = []  # the same files, as project keys
 
     @property
     def exit_code(self) -> int:
@@ -161,6 +162,7 @@ def _fix_all(
         if options.mode == CHECK:
             # The decisions settle whether the file changes; --check needs no new text.
             report.changed.append(candidate.shown)
+            report.changed_keys.append(candidate.key)
         else:
             pending.append((candidate, workers.submit(apply_plan, plan, parallel)))
     for candidate, future in pending:
@@ -176,6 +178,7 @@ def _emit(
 ) -> None:
     new_bytes = encode(new_text, candidate.decoded.encoding)
     report.changed.append(candidate.shown)
+    report.changed_keys.append(candidate.key)
     if options.mode == DIFF:
         out.writelines(
             difflib.unified_diff(
@@ -190,6 +193,7 @@ def _emit(
             write_atomic(candidate.path, new_bytes)
         except OSError as exc:
             report.changed.remove(candidate.shown)
+            report.changed_keys.remove(candidate.key)
             report.findings.append(
                 Finding(candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}")
             )
