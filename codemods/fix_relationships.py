@@ -1,0 +1,74 @@
+"""Rewrite dotted `relationship()` targets to bare class names, importing the class safely.
+
+    python -m codemods.fix_relationships [--check | --diff] [-v] [PATH ...]
+
+    relationship("ecommerce.models.Subscription")
+ -> from ecommerce.models import Subscription  # noqa: F401
+    relationship("Subscription")
+
+Exit 0: nothing to change. 1: files were (or would be) rewritten, or a reference is broken.
+2: a file could not be read or parsed, or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+from codemods.relationships.config import ConfigError, load_config
+from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fix-relationships",
+        description=(
+            "Rewrite dotted SQLAlchemy relationship() targets to bare class names and add the "
+            "import that registers the class, wherever that is provably safe. Run it from the "
+            "project root."
+        ),
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if anything would change"
+    )
+    mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also list what is left alone, and why"
+    )
+    parser.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)"
+    )
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    root = Path.cwd()
+    try:
+        config = load_config(root)
+    except ConfigError as exc:
+        print(f"fix-relationships: error: {exc}", file=sys.stderr)
+        return 2
+    mode = CHECK if args.check else DIFF if args.diff else WRITE
+    report = run(args.paths or ["."], Options(root, config, mode, args.verbose))
+    return report.exit_code
+
+
+def __getattr__(name: str) -> Any:
+    # The LibCST command imports LibCST; load it only when asked for (by libcst.tool).
+    if name == "FixRelationshipsCommand":
+        from codemods.relationships.command import FixRelationshipsCommand
+
+        return FixRelationshipsCommand
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

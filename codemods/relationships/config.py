@@ -1,0 +1,86 @@
+"""`[tool.fix-relationships]` in pyproject.toml.
+
+[tool.fix-relationships]
+src = ["backend"]                 # import roots, like ruff's `src`; detected when absent
+exclude = ["migrations/**"]       # never rewritten (still read to know the project)
+import-placement = "auto"         # or "type-checking": every added import under TYPE_CHECKING
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on older interpreters only
+    import tomli as tomllib
+
+PLACEMENTS = ("auto", "type-checking")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    src: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    placement: str = "auto"
+
+
+def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _root_relative(root: Path, entries: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = []
+    for entry in entries:
+        path = (root / entry).resolve()
+        try:
+            relative = path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise ConfigError(f"`src` entry {entry!r} is outside the project") from None
+        cleaned.append("" if relative == "." else relative)
+    return tuple(cleaned)
+
+
+def load_config(root: Path) -> Config:
+    pyproject = root / "pyproject.toml"
+    try:
+        data = pyproject.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
+    if b"fix-relationships" not in data:
+        return Config()
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
+    table = document.get("tool", {}).get("fix-relationships", {})
+    try:
+        return _config_from(root, table)
+    except ConfigError as exc:
+        raise ConfigError(f"{pyproject}: [tool.fix-relationships]: {exc}") from None
+
+
+def _config_from(root: Path, table: Any) -> Config:
+    if not isinstance(table, dict):
+        raise ConfigError("must be a table")
+    unknown = sorted(set(table) - {"src", "exclude", "import-placement"})
+    if unknown:
+        raise ConfigError(f"unknown option {unknown[0]!r}")
+    placement = table.get("import-placement", "auto")
+    if placement not in PLACEMENTS:
+        raise ConfigError(f"`import-placement` must be one of {', '.join(PLACEMENTS)}")
+    return Config(
+        _root_relative(root, _strings(table, "src")), _strings(table, "exclude"), placement
+    )

@@ -1,0 +1,42 @@
+"""One record for everything a run reports, and the exit code they add up to.
+
+backend/saas/models.py:31:33: "ecommerce.models.Subscription" -> "Subscription" (...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+REWRITE = "rewrite"  # a target was (or would be) rewritten
+WARNING = "warning"  # said alongside a rewrite: the import went under TYPE_CHECKING
+BROKEN = "broken"  # a reference that provably cannot resolve
+SKIPPED = "skipped"  # left alone on purpose; listed with -v
+ERROR = "error"  # the file could not be read, parsed or written
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    col: int
+    kind: str
+    message: str
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        label = {
+            WARNING: "warning: ",
+            BROKEN: "broken: ",
+            ERROR: "error: ",
+            SKIPPED: "left alone: ",
+        }
+        return f"{where}: {label.get(self.kind, '')}{self.message}"
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+    """2 if anything failed, else 1 if anything changed or is broken, else 0."""
+    kinds = {f.kind for f in findings}
+    if ERROR in kinds:
+        return 2
+    return 1 if kinds & {REWRITE, BROKEN} else 0

@@ -1,0 +1,108 @@
+"""Whether a class provably is *not* mapped by SQLAlchemy, so that sharing its name is harmless.
+
+class Subscription(BaseModel): ...     # pydantic schema: provably unmapped
+class Subscription(Base): ...          # mapped, or can't tell: a clash for the bare name
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from .qualify import External, ProjectObject, Resolver
+from .scan import ClassInfo
+
+_SAFE_BASE_PREFIXES = (
+    "builtins.",
+    "enum.",
+    "typing.",
+    "typing_extensions.",
+    "abc.",
+    "collections.",
+    "numbers.",
+    "pydantic.",
+    "pydantic_settings.",
+    "marshmallow.",
+    "unittest.",
+    "argparse.",
+    "json.",
+    "logging.",
+    "threading.",
+)
+_SAFE_DECORATORS = frozenset(
+    {
+        "dataclasses.dataclass",
+        "functools.total_ordering",
+        "typing.final",
+        "typing_extensions.final",
+        "typing.runtime_checkable",
+        "typing_extensions.runtime_checkable",
+        "enum.unique",
+        "pydantic.dataclasses.dataclass",
+    }
+)
+_MAPPING_ATTRIBUTES = frozenset({"__tablename__", "__table__", "__mapper_args__"})
+_SAFE_METACLASSES = frozenset({"abc.ABCMeta", "enum.EnumMeta", "enum.EnumType", "builtins.type"})
+
+
+def _body_assigns(node: ast.ClassDef) -> dict[str, Optional[ast.expr]]:
+    found: dict[str, Optional[ast.expr]] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            found[stmt.target.id] = stmt.value
+    return found
+
+
+def _is_true(node: Optional[ast.expr]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+class MappedCheck:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._cache: dict[tuple[str, int], bool] = {}
+
+    def provably_unmapped(self, file: str, cls: ClassInfo) -> bool:
+        key = (file, id(cls.node))
+        if key not in self._cache:
+            self._cache[key] = False  # a cycle through bases proves nothing
+            self._cache[key] = self._check(file, cls)
+        return self._cache[key]
+
+    def _check(self, file: str, cls: ClassInfo) -> bool:
+        if self.resolver.project.mapped_imperatively(cls.name):
+            return False
+        assigns = _body_assigns(cls.node)
+        if _is_true(assigns.get("__abstract__")):
+            return True
+        if _MAPPING_ATTRIBUTES & assigns.keys():
+            return False
+        scopes = self.resolver.module_scopes(file)
+        for decorator in cls.node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            meaning = self.resolver.expr(file, scopes, target)
+            if not (isinstance(meaning, External) and meaning.qname in _SAFE_DECORATORS):
+                return False
+        for keyword in cls.node.keywords:
+            meaning = self.resolver.expr(file, scopes, keyword.value)
+            if keyword.arg != "metaclass" or not (
+                isinstance(meaning, External) and meaning.qname in _SAFE_METACLASSES
+            ):
+                return False
+        return all(self._safe_base(file, base) for base in cls.node.bases)
+
+    def _safe_base(self, file: str, base: ast.expr) -> bool:
+        while isinstance(base, ast.Subscript):
+            base = base.value
+        meaning = self.resolver.expr(file, self.resolver.module_scopes(file), base)
+        if isinstance(meaning, External):
+            return meaning.qname.startswith(_SAFE_BASE_PREFIXES)
+        if isinstance(meaning, ProjectObject) and meaning.kind == "class":
+            info = self.resolver.project.info(meaning.file)
+            cls = info.toplevel_class(meaning.name) if info else None
+            return cls is not None and self.provably_unmapped(meaning.file, cls)
+        return False

@@ -1,0 +1,168 @@
+"""One run over the given paths: discover -> read -> prefilter -> decide in order -> write."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, TextIO
+
+from . import prefilter
+from .config import Config
+from .discover import is_excluded, project_files, relative_key, walk_python_files
+from .fileio import read_bytes, write_atomic
+from .findings import ERROR, SKIPPED, Finding, exit_code
+from .sources import Decoded, SourceError, decode, encode
+
+WRITE, CHECK, DIFF = "write", "check", "diff"
+
+
+@dataclass(frozen=True)
+class Options:
+    root: Path
+    config: Config = Config()
+    mode: str = WRITE
+    verbose: bool = False
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    shown: str
+    key: str
+    decoded: Decoded
+    dotted: list[str]
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.findings)
+
+
+def shown_path(path: Path, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return str(path)
+
+
+def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list[Path]:
+    files: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files.update(Path(p) for p in walk_python_files(given))
+        elif path.exists() or path.is_symlink():
+            files.add(path)
+        else:
+            report.findings.append(Finding(given, 0, 0, ERROR, "no such file or directory"))
+    kept = [
+        f for f in files if not is_excluded(relative_key(f, options.root), options.config.exclude)
+    ]
+    return sorted(kept, key=lambda f: relative_key(f, options.root))
+
+
+def _read(path: Path, options: Options, report: Report) -> Optional[_Candidate]:
+    shown = shown_path(path, options.root)
+    try:
+        data = read_bytes(path)
+        dotted = prefilter.dotted_strings(data)
+        decoded = decode(data)
+    except IsADirectoryError:
+        report.findings.append(Finding(shown, 0, 0, ERROR, "is a directory, not a file"))
+        return None
+    except OSError as exc:
+        report.findings.append(Finding(shown, 0, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
+        return None
+    except SourceError as exc:
+        report.findings.append(Finding(shown, 0, 0, ERROR, str(exc)))
+        return None
+    if not dotted:
+        return None
+    return _Candidate(path, shown, relative_key(path, options.root), decoded, dotted)
+
+
+def run(
+    paths: Sequence[str], options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> Report:
+    report = Report()
+    candidates = [
+        c for f in expand_paths(paths, options, report) if (c := _read(f, options, report))
+    ]
+    if candidates:
+        _fix_all(candidates, options, report, out)
+    _print(report, options, out, err)
+    return report
+
+
+def _fix_all(candidates: list[_Candidate], options: Options, report: Report, out: TextIO) -> None:
+    from .decide import Decider
+    from .project import Project
+    from .transform import fix_source
+
+    project = Project(options.root, project_files(options.root), options.config.src)
+    project.scan_class_names(n for c in candidates for n in prefilter.class_names(c.dotted))
+    decider = Decider(project, options.config.placement)
+    for candidate in candidates:
+        outcome = fix_source(candidate.shown, candidate.key, candidate.decoded.text, decider)
+        report.findings.extend(outcome.findings)
+        if outcome.new_text is not None and not any(f.kind == ERROR for f in outcome.findings):
+            _emit(candidate, outcome.new_text, options, report, out)
+
+
+def _emit(
+    candidate: _Candidate, new_text: str, options: Options, report: Report, out: TextIO
+) -> None:
+    new_bytes = encode(new_text, candidate.decoded.encoding)
+    report.changed.append(candidate.shown)
+    if options.mode == DIFF:
+        out.writelines(
+            difflib.unified_diff(
+                candidate.decoded.text.splitlines(keepends=True),
+                new_text.splitlines(keepends=True),
+                fromfile=candidate.shown,
+                tofile=candidate.shown,
+            )
+        )
+    elif options.mode == WRITE:
+        try:
+            write_atomic(candidate.path, new_bytes)
+        except OSError as exc:
+            report.changed.remove(candidate.shown)
+            report.findings.append(
+                Finding(candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}")
+            )
+
+
+def _print(report: Report, options: Options, out: TextIO, err: TextIO) -> None:
+    stream = err if options.mode == DIFF else out
+    for finding in report.findings:
+        if finding.kind != SKIPPED or options.verbose:
+            print(finding.format(), file=stream)
+    verb = "Rewriting" if options.mode == WRITE else "Would rewrite"
+    for shown in report.changed:
+        print(f"{verb} {shown}", file=err)
+    print(_summary(report, options), file=err)
+
+
+def _summary(report: Report, options: Options) -> str:
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.kind] = counts.get(finding.kind, 0) + 1
+    files = len(report.changed)
+    done = "rewritten" if options.mode == WRITE else "would be rewritten"
+    parts = [
+        f"{counts.get('rewrite', 0)} relationship target(s) in {files} file(s) {done}",
+        f"{counts.get('broken', 0)} broken",
+        f"{counts.get('skipped', 0)} left alone" + ("" if options.verbose else " (-v lists them)"),
+        f"{counts.get('error', 0)} error(s)",
+    ]
+    return "fix-relationships: " + ", ".join(parts)

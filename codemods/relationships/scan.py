@@ -1,0 +1,227 @@
+"""One module's facts, read from its `ast`: what it binds, imports and defines.
+
+from core.database import Base   ->  bindings["Base"] == [Bound(ImportedName("core.database", "Base", 0), ...)]
+class Plan(Base): ...            ->  classes["Plan"] == [ClassInfo(name="Plan", toplevel=True, ...)]
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    """`from <module> import <name>`; `level` counts the leading dots of a relative import."""
+
+    module: str
+    name: str
+    level: int
+
+
+@dataclass(frozen=True)
+class ImportedModule:
+    """`import a.b` binds `a` to module `a`; `import a.b as x` binds `x` to module `a.b`."""
+
+    module: str
+
+
+@dataclass(frozen=True)
+class Defined:
+    """A class, a function, an assignment (with its value, if simple) or any other binding."""
+
+    kind: str
+    value: Optional[ast.expr] = None
+
+
+Binding = Union[ImportedName, ImportedModule, Defined]
+
+
+@dataclass(frozen=True)
+class Bound:
+    binding: Binding
+    type_checking: bool
+    lineno: int
+
+
+@dataclass(frozen=True)
+class ImportStmt:
+    """A module-level import that executes at runtime: `import a.b` or `from .a import b, c`."""
+
+    module: str
+    level: int
+    names: tuple[str, ...]
+    is_from: bool
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    node: ast.ClassDef
+    toplevel: bool
+
+
+@dataclass
+class ModuleInfo:
+    bindings: dict[str, list[Bound]] = field(default_factory=dict)
+    imports: list[ImportStmt] = field(default_factory=list)
+    star_imports: list[tuple[str, int]] = field(default_factory=list)
+    classes: dict[str, list[ClassInfo]] = field(default_factory=dict)
+    uses_relative_imports: bool = False
+
+    def toplevel_class(self, name: str) -> Optional[ClassInfo]:
+        for info in self.classes.get(name, ()):
+            if info.toplevel:
+                return info
+        return None
+
+
+def is_type_checking_test(test: ast.expr) -> bool:
+    """`if TYPE_CHECKING:` or `if typing.TYPE_CHECKING:` (any module alias)."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def _import_bindings(stmt: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, Binding]]:
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                yield alias.asname, ImportedModule(alias.name)
+            else:
+                head = alias.name.split(".", 1)[0]
+                yield head, ImportedModule(head)
+        return
+    for alias in stmt.names:
+        if alias.name != "*":
+            yield (
+                alias.asname or alias.name,
+                ImportedName(stmt.module or "", alias.name, stmt.level),
+            )
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+
+
+def _statement_bindings(stmt: ast.stmt) -> Iterator[tuple[str, Binding]]:
+    """Names a statement binds in its own scope (not those of nested blocks)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        yield from _import_bindings(stmt)
+    elif isinstance(stmt, ast.ClassDef):
+        yield stmt.name, Defined("class")
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        yield stmt.name, Defined("def")
+    elif isinstance(stmt, ast.Assign):
+        simple = len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        for target in stmt.targets:
+            for name in _target_names(target):
+                yield name, Defined("assign", stmt.value if simple else None)
+    elif isinstance(stmt, ast.AnnAssign):
+        yield from ((n, Defined("assign", stmt.value)) for n in _target_names(stmt.target))
+    elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
+        yield from ((n, Defined("other")) for n in _target_names(stmt.target))
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                yield from ((n, Defined("other")) for n in _target_names(item.optional_vars))
+    elif isinstance(stmt, ast.Try):
+        for handler in stmt.handlers:
+            if handler.name:
+                yield handler.name, Defined("other")
+
+
+def _child_blocks(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
+    """Statement lists nested in control flow, each with whether it is a TYPE_CHECKING body."""
+    if isinstance(stmt, ast.If):
+        yield stmt.body, is_type_checking_test(stmt.test)
+        yield stmt.orelse, False
+    elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        yield stmt.body, False
+        yield stmt.orelse, False
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        yield stmt.body, False
+    elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        yield stmt.body, False  # type: ignore[attr-defined]
+        for handler in stmt.handlers:  # type: ignore[attr-defined]
+            yield handler.body, False
+        yield stmt.orelse, False  # type: ignore[attr-defined]
+        yield stmt.finalbody, False  # type: ignore[attr-defined]
+    elif type(stmt).__name__ == "Match":
+        for case in stmt.cases:  # type: ignore[attr-defined]
+            yield case.body, False
+
+
+def scope_statements(
+    body: Iterable[ast.stmt], type_checking: bool = False
+) -> Iterator[tuple[ast.stmt, bool]]:
+    """Every statement of one scope, descending into control flow but not into defs or classes."""
+    for stmt in body:
+        yield stmt, type_checking
+        for block, is_tc in _child_blocks(stmt):
+            yield from scope_statements(block, type_checking or is_tc)
+
+
+def _walrus_names(node: ast.AST) -> Iterator[str]:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+            yield sub.target.id
+
+
+def scope_bindings(body: Iterable[ast.stmt]) -> dict[str, list[Bound]]:
+    bindings: dict[str, list[Bound]] = {}
+    for stmt, tc in scope_statements(body):
+        for name, binding in _statement_bindings(stmt):
+            bindings.setdefault(name, []).append(Bound(binding, tc, stmt.lineno))
+    return bindings
+
+
+def function_bindings(
+    func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+) -> dict[str, list[Bound]]:
+    """A function's local names: its parameters and what its body binds."""
+    bindings: dict[str, list[Bound]] = {}
+    args = func.args
+    every_arg = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    for arg in every_arg:
+        if arg is not None:
+            bindings.setdefault(arg.arg, []).append(Bound(Defined("param"), False, func.lineno))
+    if isinstance(func, ast.Lambda):
+        return bindings
+    for name, bound in scope_bindings(func.body).items():
+        bindings.setdefault(name, []).extend(bound)
+    for name in _walrus_names(func):
+        bindings.setdefault(name, []).append(Bound(Defined("other"), False, func.lineno))
+    return bindings
+
+
+def scan_module(tree: ast.Module) -> ModuleInfo:
+    info = ModuleInfo()
+    for stmt, tc in scope_statements(tree.body):
+        for name, binding in _statement_bindings(stmt):
+            info.bindings.setdefault(name, []).append(Bound(binding, tc, stmt.lineno))
+        if isinstance(stmt, ast.ImportFrom) and stmt.level:
+            info.uses_relative_imports = True
+        if not tc:
+            _record_import(info, stmt)
+        if isinstance(stmt, ast.ClassDef):
+            info.classes.setdefault(stmt.name, []).append(ClassInfo(stmt.name, stmt, True))
+    toplevel_nodes = {id(c.node) for infos in info.classes.values() for c in infos}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and id(node) not in toplevel_nodes:
+            info.classes.setdefault(node.name, []).append(ClassInfo(node.name, node, False))
+    return info
+
+
+def _record_import(info: ModuleInfo, stmt: ast.stmt) -> None:
+    if isinstance(stmt, ast.Import):
+        info.imports.extend(ImportStmt(a.name, 0, (), False) for a in stmt.names)
+    elif isinstance(stmt, ast.ImportFrom):
+        names = tuple(a.name for a in stmt.names)
+        if names == ("*",):
+            info.star_imports.append((stmt.module or "", stmt.level))
+        info.imports.append(ImportStmt(stmt.module or "", stmt.level, names, True))
