@@ -163,9 +163,10 @@ def _relationship(
     if rel.secondary is not None:
         secondary = rel.secondary
         arguments.append(
-            f'secondary="{secondary.table}"' if secondary.by_name
+            f'secondary="{secondary.table}"'
+            if secondary.by_name
             else f"secondary={secondary.variable}"
-        )  # fmt: skip
+        )
     if rel.back_populates:
         arguments.append(f'back_populates="{rel.back_populates}"')
     if rel.self_parent:

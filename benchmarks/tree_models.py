@@ -241,9 +241,12 @@ class _RelationshipPlanner:
         self.pairs.add(key)
         variable = f"{snake(left.name)}_{snake(right.name)}_links"
         table = AssociationTable(
-            variable, f"{left.table}_{snake(right.name)}_links", left, right,
+            variable,
+            f"{left.table}_{snake(right.name)}_links",
+            left,
+            right,
             by_name=self.rng.random() < 0.4,
-        )  # fmt: skip
+        )
         self.by_module[left.module].tables.append(table)
         attribute = left.free_attribute(plural(snake(right.name)))
         dotted = self._dotted(left, right)
