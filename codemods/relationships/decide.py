@@ -28,6 +28,17 @@ class ImportPlan:
     type_checking: bool
 
 
+@dataclass
+class ImportEdits:
+    runtime: dict[str, list[str]] = field(default_factory=dict)
+    type_checking: dict[str, list[str]] = field(default_factory=dict)
+    drop_type_checking: set[str] = field(default_factory=set)
+    protect: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.runtime or self.type_checking or self.drop_type_checking or self.protect)
+
+
 @dataclass(frozen=True)
 class Rewrite:
     ref: Reference

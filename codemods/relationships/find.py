@@ -18,7 +18,7 @@ from typing import Optional, Union
 
 from .project import is_identifier
 from .qualify import External, Resolver, Scopes
-from .scan import Bound, function_bindings, scope_bindings
+from .scan import Bound, Defined, ImportedName, function_bindings, scope_bindings
 from .sources import SourceText
 
 _FUNCTIONS = ("relationship", "dynamic_loader", "relation")
@@ -43,7 +43,6 @@ class Reference:
     node: ast.Constant
     call: ast.Call
     scopes: Scopes
-    in_function: bool
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,24 @@ def single_literal(source: SourceText, node: ast.Constant) -> bool:
     return match is not None and match.group(3) == node.value and "b" not in match.group(1).lower()
 
 
+_ScopeNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
+
+
+def _callee_aliases(module_scope: Mapping[str, Sequence[Bound]]) -> set[str]:
+    """Module-level names that may stand for a relationship function (`rel`, `relationship`)."""
+    aliases = set(_FUNCTIONS)
+    for name, bounds in module_scope.items():
+        for bound in bounds:
+            b = bound.binding
+            if isinstance(b, ImportedName) and b.name in _FUNCTIONS:
+                aliases.add(name)
+            elif isinstance(b, Defined) and isinstance(b.value, (ast.Name, ast.Attribute)):
+                last = b.value.id if isinstance(b.value, ast.Name) else b.value.attr
+                if last in _FUNCTIONS:
+                    aliases.add(name)
+    return aliases
+
+
 class _Finder(ast.NodeVisitor):
     def __init__(
         self,
@@ -89,42 +106,54 @@ class _Finder(ast.NodeVisitor):
         self.file = file
         self.resolver = resolver
         self.source = source
-        # (bindings, is_class_scope), outermost first, module scope excluded
-        self.stack: list[tuple[Mapping[str, Sequence[Bound]], bool]] = []
         self.module_scope = module_scope
+        self.aliases = _callee_aliases(module_scope)
+        # enclosing functions and classes, outermost first; their bindings computed when needed
+        self.stack: list[_ScopeNode] = []
+        self._bindings: dict[int, Mapping[str, Sequence[Bound]]] = {}
         self.found: list[Found] = []
 
+    def _scope_bindings(self, node: _ScopeNode) -> Mapping[str, Sequence[Bound]]:
+        if id(node) not in self._bindings:
+            if isinstance(node, ast.ClassDef):
+                self._bindings[id(node)] = scope_bindings(node.body)
+            else:
+                self._bindings[id(node)] = function_bindings(node)
+        return self._bindings[id(node)]
+
     def scopes(self) -> Scopes:
+        """Visible scopes, innermost first: enclosing classes only when directly inside one."""
+        last = len(self.stack) - 1
         visible = [
-            bindings
-            for depth, (bindings, is_class) in enumerate(self.stack)
-            if not is_class or depth == len(self.stack) - 1
+            self._scope_bindings(node)
+            for depth, node in enumerate(self.stack)
+            if not isinstance(node, ast.ClassDef) or depth == last
         ]
         return [*reversed(visible), self.module_scope]
 
-    def _in_scope(
-        self, node: ast.AST, bindings: Mapping[str, Sequence[Bound]], is_class: bool
-    ) -> None:
-        self.stack.append((bindings, is_class))
+    def _in_scope(self, node: _ScopeNode) -> None:
+        self.stack.append(node)
         self.generic_visit(node)
         self.stack.pop()
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._in_scope(node, function_bindings(node), False)
+        self._in_scope(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._in_scope(node, function_bindings(node), False)
+        self._in_scope(node)
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._in_scope(node, function_bindings(node), False)
+        self._in_scope(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._in_scope(node, scope_bindings(node.body), True)
+        self._in_scope(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         argument = target_argument(node)
-        if argument is None or not self._is_relationship(node):
+        if not isinstance(argument, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+            return
+        if not self._may_be_relationship(node.func) or not self._is_relationship(node):
             return
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
             self._literal(node, argument)
@@ -132,6 +161,11 @@ class _Finder(ast.NodeVisitor):
             self.found.append(Skipped(argument, "f-string target"))
         elif isinstance(argument, ast.BinOp) and _has_string(argument):
             self.found.append(Skipped(argument, "target built by an expression"))
+
+    def _may_be_relationship(self, func: ast.expr) -> bool:
+        if isinstance(func, ast.Attribute):
+            return func.attr in _FUNCTIONS
+        return isinstance(func, ast.Name) and func.id in self.aliases
 
     def _literal(self, call: ast.Call, node: ast.Constant) -> None:
         value = node.value
@@ -143,8 +177,7 @@ class _Finder(ast.NodeVisitor):
         elif not single_literal(self.source, node):
             self.found.append(Skipped(node, "target is not one plain string literal"))
         else:
-            in_function = any(not is_class for _, is_class in self.stack)
-            self.found.append(Reference(value, node, call, self.scopes(), in_function))
+            self.found.append(Reference(value, node, call, self.scopes()))
 
     def _ignored(self, call: ast.Call, node: ast.Constant) -> bool:
         last = node.end_lineno or node.lineno

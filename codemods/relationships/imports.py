@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional, Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from .decide import ImportEdits
+
 NOQA = "# noqa: F401"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
-
-
-@dataclass
-class ImportEdits:
-    runtime: dict[str, list[str]] = field(default_factory=dict)
-    type_checking: dict[str, list[str]] = field(default_factory=dict)
-    drop_type_checking: set[str] = field(default_factory=set)
-    protect: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.runtime or self.type_checking or self.drop_type_checking or self.protect)
 
 
 def _spec(node: cst.ImportFrom) -> str:
@@ -207,7 +197,7 @@ def _merge(
 def _new_import(
     module: cst.Module, spec: str, names: Sequence[str], noqa: bool
 ) -> cst.SimpleStatementLine:
-    code = f"from {spec} import {', '.join(names)}{'  ' + NOQA if noqa else ''}\n"
+    code = f"from {spec} import {', '.join(sorted(names))}{'  ' + NOQA if noqa else ''}\n"
     stmt = cst.parse_statement(code, config=module.config_for_parsing)
     assert isinstance(stmt, cst.SimpleStatementLine)
     return stmt
@@ -351,12 +341,25 @@ def _drop_type_checking(body: list[Statement], names: set[str]) -> None:
     if inner:
         body[index] = _with_block_body(block, inner)
     elif block.orelse is None:
-        removed = body.pop(index)
-        if index < len(body) and removed.leading_lines and not body[index].leading_lines:
-            body[index] = body[index].with_changes(leading_lines=removed.leading_lines)
+        _remove(body, index)
         _drop_unused_type_checking_import(body)
     else:
         body[index] = _with_block_body(block, [cst.parse_statement("pass\n")])
+
+
+def _remove(body: list[Statement], index: int) -> None:
+    """Remove a statement; the one taking its place keeps its spacing, unless it now opens the file."""
+    removed = body.pop(index)
+    if index >= len(body):
+        return
+    following = body[index]
+    if index == 0:
+        lines = list(following.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        body[0] = following.with_changes(leading_lines=lines)
+    elif removed.leading_lines and not following.leading_lines:
+        body[index] = following.with_changes(leading_lines=removed.leading_lines)
 
 
 class _NameCounter(cst.CSTVisitor):
@@ -385,7 +388,7 @@ def _drop_unused_type_checking_import(body: list[Statement]) -> None:
         ):
             kept = _drop_from_line(stmt, {"TYPE_CHECKING"})
             if kept is None:
-                body.pop(index)
+                _remove(body, index)
             else:
                 body[index] = kept
             return

@@ -8,16 +8,15 @@ whose full name ends with `ecommerce.models`.
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from .scan import ImportStmt, ModuleInfo, scan_module
+from .sources import parse_python
 
 
 @dataclass(frozen=True)
@@ -111,10 +110,7 @@ class Project:
 
     def _parse(self, relpath: str) -> Optional[ModuleInfo]:
         try:
-            source = self.read(relpath)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source)
+            tree = parse_python(self.read(relpath))
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         return scan_module(tree)

@@ -8,28 +8,26 @@
 from __future__ import annotations
 
 import ast
-import warnings
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .decide import Decider, Leave, Rewrite
+from .decide import Decider, ImportEdits, Leave, Rewrite
 from .find import Reference, Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
+from .header import HeaderParseError, default_indent, join, split_header
+from .safety import unintended_change
 from .scan import scan_module
-from .sources import SourceText
+from .sources import SourceText, parse_python
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
 class Outcome:
     new_text: Optional[str] = None
     findings: list[Finding] = field(default_factory=list)
-
-
-def parse_python(text: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text)
 
 
 def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
@@ -54,8 +52,29 @@ def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
         if isinstance(decision, Rewrite):
             rewrites.append(decision)
     if rewrites:
-        outcome.new_text = apply_rewrites(source, rewrites)
+        _apply(path, tree, source, rewrites, outcome)
     return outcome
+
+
+def _apply(
+    path: str, tree: ast.Module, source: SourceText, rewrites: list[Rewrite], outcome: Outcome
+) -> None:
+    """Set the new text, unless LibCST cannot parse the file or the safety check fails."""
+    try:
+        new_text = apply_rewrites(tree, source, rewrites)
+    except HeaderParseError as exc:
+        message = f"LibCST cannot parse this file: {exc}"
+        outcome.findings.append(Finding(path, exc.line, exc.col, ERROR, message))
+        return
+    strings = {(r.ref.node.lineno, r.ref.node.col_offset): r.new_value for r in rewrites}
+    added = [(r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add]
+    dropped = [r.new_value for r in rewrites if r.drop_type_checking]
+    problem = unintended_change(tree, source.text, new_text, strings, added, dropped)
+    if problem is not None:
+        message = f"internal error, file left unchanged: {problem}; please report this file"
+        outcome.findings.append(Finding(path, 0, 0, ERROR, message))
+        return
+    outcome.new_text = new_text
 
 
 def _report(
@@ -83,11 +102,16 @@ def _how(rewrite: Rewrite) -> str:
     return f" (import added{where}: from {rewrite.add.module} import {rewrite.add.name})"
 
 
-def apply_rewrites(source: SourceText, rewrites: Sequence[Rewrite]) -> str:
+def apply_rewrites(tree: ast.Module, source: SourceText, rewrites: Sequence[Rewrite]) -> str:
     text = source.text
     for rewrite in sorted(rewrites, key=lambda r: source.span(r.ref.node), reverse=True):
         text = _splice(text, source, rewrite.ref, rewrite.new_value)
-    return _edit_imports(text, rewrites)
+    edits = _import_edits(rewrites)
+    if not edits:
+        return text
+    # Splicing a dotted path into a bare name never changes line numbers, so `tree` still
+    # locates the import block in the spliced text.
+    return _edit_header(tree, SourceText(text), edits)
 
 
 def _splice(text: str, source: SourceText, ref: Reference, new_value: str) -> str:
@@ -97,9 +121,7 @@ def _splice(text: str, source: SourceText, ref: Reference, new_value: str) -> st
     return text[: start + first] + new_value + text[start + first + len(ref.value) :]
 
 
-def _edit_imports(text: str, rewrites: Sequence[Rewrite]) -> str:
-    from .imports import ImportEdits, apply_import_edits
-
+def _import_edits(rewrites: Sequence[Rewrite]) -> ImportEdits:
     edits = ImportEdits()
     for rewrite in rewrites:
         if rewrite.add is not None:
@@ -115,8 +137,24 @@ def _edit_imports(text: str, rewrites: Sequence[Rewrite]) -> str:
         for other in edits.type_checking.values():
             other[:] = [n for n in other if n not in names]
     edits.type_checking = {k: v for k, v in edits.type_checking.items() if v}
-    if not edits:
-        return text
+    return edits
+
+
+def _edit_header(tree: ast.Module, source: SourceText, edits: ImportEdits) -> str:
     import libcst as cst
 
-    return apply_import_edits(cst.parse_module(text), edits).code
+    from .imports import apply_import_edits
+
+    split = split_header(tree, source)
+    newline = _NEWLINE.search(source.text)
+    config = cst.PartialParserConfig(
+        default_indent=default_indent(source.text),
+        default_newline=newline.group(0) if newline else "\n",
+    )
+    try:
+        head = cst.parse_module(split.head, config=config)
+    except cst.ParserSyntaxError as exc:
+        raise HeaderParseError(exc.message, exc.raw_line, exc.raw_column + 1) from None
+    except RecursionError:
+        raise HeaderParseError("nested too deeply", 0, 0) from None
+    return join(split, apply_import_edits(head, edits).code, head.default_newline)

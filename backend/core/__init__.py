@@ -1,0 +1,1 @@
+"""Database plumbing shared by every model module of the demo backend."""

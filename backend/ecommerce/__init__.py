@@ -1,0 +1,1 @@
+"""Customers, plans and their subscriptions."""

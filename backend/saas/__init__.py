@@ -1,0 +1,1 @@
+"""Usage metering for subscriptions sold through ``ecommerce``."""

@@ -1,0 +1,1 @@
+"""Entry points that pre-commit runs; each is a thin layer over a codemod's command line."""

@@ -1,0 +1,113 @@
+"""Helpers for the tests: small real projects on disk, and the codemod run over them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Optional
+
+from codemods.relationships.decide import Decider
+from codemods.relationships.discover import project_files
+from codemods.relationships.project import Project
+from codemods.relationships.transform import Outcome, fix_source
+
+REPO = Path(__file__).resolve().parents[1]
+
+DATABASE = """\
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+"""
+
+ECOMMERCE = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.database import Base
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    plan = relationship(Plan)
+"""
+
+# A project shaped like the demo backend: three top-level packages, imported absolutely.
+BASE_PROJECT: dict[str, str] = {
+    "core/__init__.py": "",
+    "core/database.py": DATABASE,
+    "ecommerce/__init__.py": "",
+    "ecommerce/models.py": ECOMMERCE,
+    "saas/__init__.py": "",
+}
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def write_project(root: Path, files: Mapping[str, str]) -> None:
+    for relpath, text in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text) if text else "", encoding="utf-8")
+
+
+def fix_in_project(
+    root: Path,
+    files: Mapping[str, Optional[str]],
+    path: str = "saas/models.py",
+    placement: str = "auto",
+    src: tuple[str, ...] = (),
+) -> Outcome:
+    """Lay out BASE_PROJECT + files (None removes one) under root and fix `path` in a new run."""
+    merged = {**BASE_PROJECT, **files}
+    write_project(root, {k: v for k, v in merged.items() if v is not None})
+    return fix_again(root, path, placement, src)
+
+
+def fix_again(root: Path, path: str, placement: str = "auto", src: tuple[str, ...] = ()) -> Outcome:
+    project = Project(root, project_files(root), src)
+    decider = Decider(project, placement)
+    text = (root / path).read_text(encoding="utf-8")
+    return fix_source(path, path, text, decider)
+
+
+def run_cli(
+    cwd: Path, *args: str, env: Optional[Mapping[str, str]] = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "codemods.fix_relationships", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def run_python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter with `cwd` as the only project import root."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run(
+        [sys.executable, "-c", dedent(code)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

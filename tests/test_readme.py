@@ -1,0 +1,30 @@
+"""The README's before/after example is the seed case of the rewrite table, so it cannot drift."""
+
+from __future__ import annotations
+
+import re
+
+from project_helpers import REPO
+from test_rewrites import SEED, SEED_FIXED
+
+
+def _example(marker: str) -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(rf"<!-- example: {marker}[^>]*-->\n```python\n(.*?)```", readme, re.S)
+    assert found, f"README has no `{marker}` example"
+    return found.group(1)
+
+
+def test_readme_example_is_the_seed_case() -> None:
+    assert _example("before") == SEED
+    assert _example("after") == SEED_FIXED
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in first_block.splitlines() if line and not line.startswith("#")]
+    assert commands == [
+        "bash scripts/demo.sh",
+        'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest',
+    ]
