@@ -57,7 +57,9 @@ def _memory() -> str:
 
 def _tool_commit(repo_root: Path) -> str:
     git = ["git", "-C", str(repo_root)]
-    commit = _output([*git, "log", "-1", "--format=%h, %cd", "--date=short", "--", "codemods"]) or "?"
+    commit = (
+        _output([*git, "log", "-1", "--format=%h, %cd", "--date=short", "--", "codemods"]) or "?"
+    )
     dirty = _output([*git, "status", "--porcelain", "--", "codemods"])
     return commit + (" (codemods/ has uncommitted changes)" if dirty else "")
 
