@@ -128,11 +128,10 @@ def _setup(args: argparse.Namespace) -> Setup:
 
 
 def _measure(setup: Setup, rounds: int, only: set[str]) -> list[Outcome]:
-    if not _tool_present(setup):
-        print(
-            f"warning: {setup.tool_module} is not under {setup.repo_root}; "
-            "its runs will fail and only the baselines are timed"
-        )
+    origin = tool_origin(setup)
+    print(f"tool: {setup.tool_module} imports from {origin}")
+    if not origin.startswith(str(setup.repo_root)):
+        print(f"warning: that is not under {setup.repo_root}")
     outcomes = []
     for build in (whole_tree, commit_of_ordinary_files, commit_of_one_dotted_file):
         measurement = build(setup)
@@ -227,6 +226,7 @@ def _peak(setup: Setup, argv: list[str]) -> dict[str, int] | None:
 
 def _notes(setup: Setup) -> list[str]:
     return [
+        f"The tool, `{setup.tool_module}`, imports from `{tool_origin(setup)}`.",
         "Ratios are ours / baseline, formed within each round (the commands of a round run "
         "back to back, in an order that rotates from round to round) and then the median is "
         "taken. Every command had one untimed warm-up run first. Wall time is what the targets "
@@ -268,9 +268,14 @@ def _is_stand_in(setup: Setup) -> bool:
     )
 
 
-def _tool_present(setup: Setup) -> bool:
-    base = setup.repo_root.joinpath(*setup.tool_module.split("."))
-    return base.with_suffix(".py").is_file() or (base / "__main__.py").is_file()
+def tool_origin(setup: Setup) -> str:
+    """Where the tool is imported from (an installed copy could shadow a missing one)."""
+    probe = f"import importlib.util as u; print(u.find_spec({setup.tool_module!r}).origin)"
+    result = subprocess.run(
+        [setup.python, "-c", probe],
+        cwd=setup.tree.root, env=environment(setup.repo_root), capture_output=True, text=True,
+    )  # fmt: skip
+    return result.stdout.strip() if result.returncode == 0 else "nowhere (it does not import)"
 
 
 def _default_ruff() -> str:

@@ -145,6 +145,7 @@ class CodemodCopies:
     files: int
     size: int
     model_files: int
+    package_files: int
     whole_tree: bool
 
     @classmethod
@@ -158,6 +159,7 @@ class CodemodCopies:
             shutil.copyfile(tree.root / path, source / path)
         size = sum((tree.root / path).stat().st_size for path in wanted)
         models = len(set(wanted) & set(tree.model_files))
+        packages = sum(path.endswith("/__init__.py") for path in wanted)
         whole = len(wanted) == tree.files
         return cls(
             source,
@@ -166,6 +168,7 @@ class CodemodCopies:
             len(wanted),
             size,
             models,
+            packages,
             whole,
         )
 
@@ -180,7 +183,9 @@ class CodemodCopies:
         scope = "the whole tree" if self.whole_tree else "a subset of the tree"
         return (
             f"both run on {scope}: {self.files} files, {self.size / 1e6:.1f} MB, "
-            f"all {self.model_files} model files; each run starts from a fresh copy"
+            f"all {self.model_files} model files, {self.package_files} `__init__.py`, "
+            f"{self.files - self.model_files - self.package_files} other modules; "
+            "each run starts from a fresh copy"
         )
 
 
