@@ -118,8 +118,11 @@ def _verdict(command: Command, sample: Sample) -> str | None:
         crashed = crashed or command.finished_marker not in sample.stderr
     if sample.returncode in command.ok_codes and not crashed:
         return None
-    tail = " | ".join(sample.stderr.strip().splitlines()[-3:])
-    return f"exit code {sample.returncode}: {tail or '(no output on stderr)'}"
+    lines = sample.stderr.strip().splitlines()
+    tail = lines[-2:]
+    errors = [line for line in lines[:-2] if "error" in line.lower()][:2]
+    shown = " | ".join([*errors, *tail])
+    return f"exit code {sample.returncode}: {shown or '(no output on stderr)'}"
 
 
 def environment(repo_root: Path) -> dict[str, str]:
