@@ -286,6 +286,29 @@ REWRITES = [
         id="two-targets-one-import-secondary-untouched",
     ),
     pytest.param(
+        {
+            "billing/__init__.py": "",
+            "billing/models.py": "from sqlalchemy.orm import Mapped, mapped_column\n\nfrom core.database import Base\n\n\nclass Invoice(Base):\n    __tablename__ = 'invoices'\n    id: Mapped[int] = mapped_column(primary_key=True)\n",
+        },
+        "saas/models.py",
+        _model(
+            HEADER,
+            'subscription = relationship("ecommerce.models.Subscription")',
+            'invoice = relationship("billing.models.Invoice")',
+            'renewal = relationship("ecommerce.models.Subscription", viewonly=True)',
+        ),
+        _model(
+            HEADER
+            + "from billing.models import Invoice  # noqa: F401\n"
+            + "from ecommerce.models import Subscription  # noqa: F401\n",
+            'subscription = relationship("Subscription")',
+            'invoice = relationship("Invoice")',
+            'renewal = relationship("Subscription", viewonly=True)',
+        ),
+        "auto",
+        id="same-target-twice-one-import-modules-sorted",
+    ),
+    pytest.param(
         {},
         "saas/models.py",
         _model(

@@ -31,22 +31,25 @@ def walk_python_files(directory: str) -> Iterator[str]:
             continue
         for entry in entries:
             try:
-                is_dir = entry.is_dir()
+                if entry.is_dir():
+                    if not _skipped_dir(entry):
+                        stack.append(entry.path)
+                elif entry.name.endswith(".py") and entry.is_file():
+                    yield entry.path  # regular files only: reading a named pipe would block
             except OSError:
                 continue
-            if is_dir:
-                if not _skipped_dir(entry):
-                    stack.append(entry.path)
-            elif entry.name.endswith(".py"):
-                yield entry.path
 
 
 def relative_key(path: Path, root: Path) -> str:
     """The project's name for a file: its posix path relative to the root, if inside it."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return path.absolute().as_posix()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return resolved.as_posix()
 
 
 def is_excluded(relpath: str, patterns: Iterable[str]) -> bool:

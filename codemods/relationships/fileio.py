@@ -9,6 +9,12 @@ from pathlib import Path
 
 
 def read_bytes(path: Path) -> bytes:
+    """The file's bytes; only a regular file is read (a named pipe would block forever)."""
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(21, "is a directory", str(path))
+    if not stat.S_ISREG(mode):
+        raise OSError(0, "not a regular file", str(path))
     return path.read_bytes()
 
 

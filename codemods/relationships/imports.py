@@ -437,9 +437,9 @@ def apply_import_edits(module: cst.Module, edits: ImportEdits) -> cst.Module:
     body = list(module.body)
     if edits.drop_type_checking:
         _drop_type_checking(body, edits.drop_type_checking)
-    for spec, names in edits.runtime.items():
+    for spec, names in sorted(edits.runtime.items()):
         _add_to(module, body, spec, names, True, _header_import_end(body))
-    for spec, names in edits.type_checking.items():
+    for spec, names in sorted(edits.type_checking.items()):
         _add_type_checking(module, body, spec, names)
     for name in sorted(edits.protect):
         _protect(body, name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from .fileio import read_bytes
 from .scan import ImportStmt, ModuleInfo, scan_module
 from .sources import parse_python
 
@@ -100,7 +101,7 @@ class Project:
 
     # -- facts -----------------------------------------------------------------------------
     def read(self, relpath: str) -> bytes:
-        return (self.root / relpath).read_bytes()
+        return read_bytes(self.root / relpath)
 
     def info(self, relpath: str) -> Optional[ModuleInfo]:
         """The module's facts, or None if it cannot be read or parsed."""

@@ -14,7 +14,7 @@ from . import prefilter
 from .config import Config
 from .discover import is_excluded, project_files, relative_key, walk_python_files
 from .fileio import read_bytes, write_atomic
-from .findings import ERROR, SKIPPED, Finding, exit_code
+from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .sources import Decoded, SourceError, decode, encode
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
@@ -55,32 +55,50 @@ def shown_path(path: Path, root: Path) -> str:
 
 
 def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list[Path]:
-    files: set[Path] = set()
+    """The files to look at, once each (a symlink and its target are one file), sorted."""
+    files: dict[str, Path] = {}
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            files.update(Path(p) for p in walk_python_files(given))
+        if path.is_dir() and not (given.endswith(".py") and given not in (".", "..")):
+            found = [Path(p) for p in walk_python_files(given)]
+        elif path.is_dir():
+            report.findings.append(Finding(given, 0, 0, ERROR, "is a directory, not a Python file"))
+            continue
         elif path.exists() or path.is_symlink():
-            files.add(path)
+            found = [path]
         else:
             report.findings.append(Finding(given, 0, 0, ERROR, "no such file or directory"))
-    kept = [
-        f for f in files if not is_excluded(relative_key(f, options.root), options.config.exclude)
-    ]
-    return sorted(kept, key=lambda f: relative_key(f, options.root))
+            continue
+        for file in found:
+            files.setdefault(relative_key(file, options.root), file)
+    kept = {k: f for k, f in files.items() if not is_excluded(k, options.config.exclude)}
+    return [kept[k] for k in sorted(kept)]
+
+
+def _outside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return True
+    return False
 
 
 def _read(path: Path, options: Options, report: Report) -> Optional[_Candidate]:
     shown = shown_path(path, options.root)
     try:
+        if path.is_symlink() and _outside(path, options.root):
+            message = "a symlink to a file outside the project; left alone"
+            report.findings.append(Finding(shown, 0, 0, WARNING, message))
+            return None
         data = read_bytes(path)
         dotted = prefilter.dotted_strings(data)
         decoded = decode(data)
     except IsADirectoryError:
         report.findings.append(Finding(shown, 0, 0, ERROR, "is a directory, not a file"))
         return None
-    except OSError as exc:
-        report.findings.append(Finding(shown, 0, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
+    except (OSError, RuntimeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        report.findings.append(Finding(shown, 0, 0, ERROR, f"cannot read: {reason}"))
         return None
     except SourceError as exc:
         report.findings.append(Finding(shown, 0, 0, ERROR, str(exc)))
@@ -91,8 +109,14 @@ def _read(path: Path, options: Options, report: Report) -> Optional[_Candidate]:
 
 
 def run(
-    paths: Sequence[str], options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    paths: Sequence[str],
+    options: Options,
+    out: Optional[TextIO] = None,
+    err: Optional[TextIO] = None,
 ) -> Report:
+    """Fix `paths`; print to `out` and `err` (the current sys.stdout/stderr unless given)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     report = Report()
     candidates = [
         c for f in expand_paths(paths, options, report) if (c := _read(f, options, report))

@@ -67,7 +67,7 @@ def _apply(
         outcome.findings.append(Finding(path, exc.line, exc.col, ERROR, message))
         return
     strings = {(r.ref.node.lineno, r.ref.node.col_offset): r.new_value for r in rewrites}
-    added = [(r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add]
+    added = {(r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add}
     dropped = [r.new_value for r in rewrites if r.drop_type_checking]
     problem = unintended_change(tree, source.text, new_text, strings, added, dropped)
     if problem is not None:
