@@ -117,14 +117,16 @@ def _details(outcome: Outcome) -> list[str]:
             f"| {series.command.label} | {ratio} | {rounds} | {cpu_text} | {entry.target} | {met} |"
         )
     lines.append("")
-    for series in (outcome.ours, *outcome.baselines):
-        if series.failure:
-            lines.append(f"- **{series.command.label} was not timed**: {series.failure}")
+    bullets = [
+        f"- **{series.command.label} was not timed**: {series.failure}"
+        for series in (outcome.ours, *outcome.baselines)
+        if series.failure
+    ]
     codes = Counter(s.returncode for s in outcome.ours.samples)
     if outcome.ours.ok and set(codes) != {m.expected_code}:
-        lines.append(f"- ours exited with {dict(codes)}; this work should exit {m.expected_code}")
-    lines += [f"- {check}" for check in outcome.checks]
-    return [*lines, ""]
+        bullets.append(f"- ours exited with {dict(codes)}; this work should exit {m.expected_code}")
+    bullets += [f"- {check}" for check in outcome.checks]
+    return [*lines, *bullets, ""] if bullets else lines
 
 
 def _commands(outcome: Outcome) -> list[str]:

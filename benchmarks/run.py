@@ -158,7 +158,7 @@ def _interleaved(measurement: Measurement, rounds: int) -> Outcome:
 
 
 def _codemod_checks(setup: Setup, copies: CodemodCopies, outcome: Outcome) -> list[str]:
-    """After the last round: did both rewrite alike, and do ours' models still configure?"""
+    """After the last round: did both rewrite alike, and do the rewritten models configure?"""
     checks = []
     changed = _differing(copies.source, copies.ours)
     checks.append(f"ours rewrote {len(changed)} of {copies.files} files")
@@ -172,19 +172,25 @@ def _codemod_checks(setup: Setup, copies: CodemodCopies, outcome: Outcome) -> li
         stderr = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", outcome.baselines[0].samples[-1].stderr)
         tail = stderr.strip().splitlines()[-5:]
         checks.append("libcst.tool said: " + "; ".join(line.strip(" -") for line in tail))
+    ours = _configure(setup, copies.ours)
+    checks.append(f"ours' rewritten models, imported with real SQLAlchemy: {ours}")
+    if outcome.baselines[0].ok:
+        libcst = _configure(setup, copies.libcst)
+        checks.append(f"libcst.tool's rewritten models, imported the same way: {libcst}")
+    return checks
+
+
+def _configure(setup: Setup, tree: Path) -> str:
+    """check_models.py's verdict on a rewritten copy: do its models import and configure?"""
     result = subprocess.run(
-        [setup.python, str(HERE / "check_models.py"), str(copies.ours)],
+        [setup.python, str(HERE / "check_models.py"), str(tree)],
         capture_output=True,
         text=True,
         env=environment(setup.repo_root),
     )
-    verdict = (
-        result.stdout.strip()
-        if result.returncode == 0
-        else "FAILED: " + (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-    )
-    checks.append(f"ours' rewritten models, imported with real SQLAlchemy: {verdict}")
-    return checks
+    if result.returncode == 0:
+        return result.stdout.strip()
+    return "FAILED: " + (result.stderr.strip().splitlines() or ["(no output)"])[-1]
 
 
 def _differing(left: Path, right: Path) -> list[str]:
