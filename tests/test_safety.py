@@ -18,7 +18,18 @@ from core.database import Base
 class UsageEvent(Base):
     subscription = relationship("ecommerce.models.Subscription")
 """
-STRINGS = {(7, 32): "Subscription"}
+TARGET = "ecommerce.models.Subscription"
+
+
+def _strings(tree: ast.Module) -> dict[tuple[int, int], str]:
+    """The position of the target string constant of `tree`, mapped to its new value."""
+    return {
+        (node.lineno, node.col_offset): "Subscription"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value == TARGET
+    }
+
+
 ADDED = [("ecommerce.models", "Subscription", False)]
 GOOD = OLD.replace(
     "from core.database import Base\n",
@@ -80,7 +91,8 @@ CASES = [
 def test_unintended_change(
     new: str, added: list[tuple[str, str, bool]], problem: Optional[str]
 ) -> None:
-    found = unintended_change(ast.parse(OLD), OLD, new, STRINGS, added, [])
+    tree = ast.parse(OLD)
+    found = unintended_change(tree, OLD, new, _strings(tree), added, [])
     if problem is None:
         assert found is None
     else:
@@ -92,6 +104,6 @@ def test_dropped_type_checking_import_is_allowed() -> None:
         "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from ecommerce.models import Subscription\n"
         + OLD
     )
-    strings = {(k[0] + 4, k[1]): v for k, v in STRINGS.items()}
-    assert unintended_change(ast.parse(old), old, GOOD, strings, ADDED, ["Subscription"]) is None
-    assert unintended_change(ast.parse(old), old, GOOD, strings, ADDED, []) is not None
+    tree = ast.parse(old)
+    assert unintended_change(tree, old, GOOD, _strings(tree), ADDED, ["Subscription"]) is None
+    assert unintended_change(tree, old, GOOD, _strings(tree), ADDED, []) is not None

@@ -8,16 +8,15 @@ relationship("billing.models.Invoice")       # two mapped classes named Invoice
 
 from __future__ import annotations
 
-import ast
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .find import Reference
+from .find import TARGET, Reference
 from .mapped import MappedCheck
 from .project import Project
 from .qualify import ProjectObject, Resolver
-from .resolve import Target, Unresolved, resolve_target
+from .resolve import Target, Unresolved, resolve_chain, resolve_target
 from .spelling import display_name, import_root, spell_import
 
 
@@ -52,6 +51,11 @@ class Rewrite:
     def new_value(self) -> str:
         return self.target.name
 
+    @property
+    def path(self) -> str:
+        """The dotted text that `new_value` replaces."""
+        return self.target.path
+
 
 @dataclass(frozen=True)
 class Leave:
@@ -85,8 +89,11 @@ class Decider:
         self.placement = placement
         self.state = RunState()
 
-    def decide(self, file: str, tree: ast.Module, ref: Reference) -> Decision:
-        resolved = resolve_target(self.project, ref.value)
+    def decide(self, file: str, ref: Reference) -> Decision:
+        if ref.role == TARGET:
+            resolved = resolve_target(self.project, ref.value)
+        else:
+            resolved = resolve_chain(self.project, ref.value)
         if isinstance(resolved, Unresolved):
             return Leave(ref, resolved.kind, resolved.reason)
         clash = self._other_mapped_class(resolved)
@@ -98,7 +105,9 @@ class Decider:
         if resolved.file == file:
             return Rewrite(ref, resolved)
         if binding.runtime_same:
-            return Rewrite(ref, resolved, protect=not _used_as_name(tree, resolved.name))
+            info = self.project.known_info(file)
+            used = info is not None and resolved.name in info.loaded_names()
+            return Rewrite(ref, resolved, protect=not used)
         return self._with_import(file, ref, resolved, binding)
 
     def _other_mapped_class(self, target: Target) -> Optional[str]:
@@ -106,7 +115,11 @@ class Decider:
             info = self.project.info(file)
             if info is None:
                 return f"cannot parse {file}, which defines a class named {target.name}"
-            for cls in info.classes.get(target.name, ()):
+            if self.project.may_nest(target.name, file):
+                candidates = info.classes(target.name)
+            else:
+                candidates = info.toplevel_classes.get(target.name, [])
+            for cls in candidates:
                 if cls.node is target.cls.node:
                     continue
                 if not self.mapped.provably_unmapped(file, cls):
@@ -201,10 +214,3 @@ class Decider:
         root = import_root(self.project, file, file)
         names = [display_name(self.project, f, root) for f in [file, *reversed(path)]]
         return " -> ".join(names)
-
-
-def _used_as_name(tree: ast.Module, name: str) -> bool:
-    return any(
-        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
-        for node in ast.walk(tree)
-    )

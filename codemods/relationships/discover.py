@@ -1,10 +1,12 @@
 """Which files a run looks at: the paths given, walked for `*.py`, less what is skipped.
 
-Hidden directories, virtualenvs, `site-packages`, `build` and `node_modules` are never walked.
+Hidden directories, virtualenvs, `site-packages`, `build` and `node_modules` are never walked,
+nor are symlinks to directories (no loops, no files from outside the tree).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
@@ -31,7 +33,7 @@ def walk_python_files(directory: str) -> Iterator[str]:
             continue
         for entry in entries:
             try:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):
                     if not _skipped_dir(entry):
                         stack.append(entry.path)
                 elif entry.name.endswith(".py") and entry.is_file():
@@ -41,15 +43,26 @@ def walk_python_files(directory: str) -> Iterator[str]:
 
 
 def relative_key(path: Path, root: Path) -> str:
-    """The project's name for a file: its posix path relative to the root, if inside it."""
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop
-        return path.absolute().as_posix()
-    try:
-        return resolved.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
+    """The project's name for a file: its posix path relative to the root, if inside it.
+
+    A symlink is named by its target, so that a file reached twice is one file."""
+    if os.path.islink(path):
+        try:
+            full = os.path.realpath(path)
+        except (OSError, RuntimeError):  # a symlink loop
+            full = os.path.abspath(path)
+        base = _real_root(str(root))
+    else:
+        full = os.path.abspath(path)
+        base = os.path.abspath(root)
+    if full.startswith(base + os.sep):
+        return full[len(base) + 1 :].replace(os.sep, "/")
+    return Path(full).as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
 
 
 def is_excluded(relpath: str, patterns: Iterable[str]) -> bool:

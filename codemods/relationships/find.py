@@ -1,21 +1,27 @@
-"""Find the `relationship()` calls of one module whose target is a dotted string literal.
+"""Find the dotted class paths of one module's `relationship()` calls and `Mapped[...]` annotations.
 
-    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
-                                ^ Reference(value="ecommerce.models.Subscription", ...)
+    subscription: Mapped["ecommerce.models.Subscription"] = relationship(
+        "ecommerce.models.Subscription",
+        primaryjoin="UsageEvent.subscription_id == ecommerce.models.Subscription.id",
+    )
 
-Only the target (first positional argument or `argument=`) is looked at. The callee counts when it
-means SQLAlchemy's `relationship`, `dynamic_loader` or `relation` however it was imported,
-re-exported or aliased, or Flask-SQLAlchemy's `db.relationship` / `db.dynamic_loader`.
+yields three references, one group: the target (first positional argument or `argument=`),
+a chain inside an expression argument (`primaryjoin`, `secondaryjoin`, `order_by`,
+`foreign_keys`, `remote_side`, also inside `backref(...)`), and the annotation. The callee counts
+when it means SQLAlchemy's `relationship`, `dynamic_loader` or `relation` however it was
+imported, re-exported or aliased, or Flask-SQLAlchemy's `db.relationship` / `db.dynamic_loader`.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from .chains import chain_parts, expression_chains, maximal_chains
 from .project import is_identifier
 from .qualify import External, Resolver, Scopes
 from .scan import Bound, Defined, ImportedName, function_bindings, scope_bindings
@@ -33,16 +39,33 @@ RELATIONSHIP_FUNCTIONS = frozenset(
 )
 _STRING_LITERAL = re.compile(r"(?is)([rbuf]*)('''|\"\"\"|'|\")(.*)\2")
 IGNORE_COMMENT = re.compile(r"#\s*fix-relationships:\s*ignore\b")
+# A dotted name after a quote on the same line (a target, also inside an f-string, a
+# concatenation or an expression string), or inside `Mapped[...]`: only the statements on such
+# lines are visited.
+_DOTTED_START = re.compile(
+    r"['\"][^'\"\n]*?[^\W\d]\w*\.[^\W\d]|Mapped\[[^\]\n]*?[^\W\d]\w*\.[^\W\d]"
+)
+
+
+TARGET = "target"
+ANNOTATION = "annotation"
+EXPRESSION_ARGUMENTS = ("primaryjoin", "secondaryjoin", "order_by", "foreign_keys", "remote_side")
+_BACKREF = frozenset(f"{owner}.backref" for owner in _ORM_MODULES + _FLASK_SQLALCHEMY)
+_MAPPED = frozenset({"sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"})
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A dotted target string literal: `prefix` and `quote` are kept when it is rewritten."""
+    """A dotted path to resolve: a whole target string, or a chain inside an expression string
+    or an annotation. `node` is what gets rewritten: the string literal (the path stands at
+    `start` in its value), or for an unquoted annotation the chain itself."""
 
     value: str
-    node: ast.Constant
-    call: ast.Call
+    node: ast.expr
     scopes: Scopes
+    role: str = TARGET
+    start: int = 0
+    group: int = 0  # the references of one relationship are rewritten all together or not at all
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,25 @@ class _Finder(ast.NodeVisitor):
         self.stack: list[_ScopeNode] = []
         self._bindings: dict[int, Mapping[str, Sequence[Bound]]] = {}
         self.found: list[Found] = []
+        self.dotted_lines = source.lines_matching(_DOTTED_START)
+        self.future_annotations = any(
+            isinstance(b.binding, ImportedName) and b.binding.module == "__future__"
+            for b in module_scope.get("annotations", ())
+        )
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt) and not self._may_hold_target(node):
+            return
+        super().visit(node)
+
+    def _may_hold_target(self, stmt: ast.stmt) -> bool:
+        """Whether a line of the statement has a string starting like a dotted path."""
+        decorators = getattr(stmt, "decorator_list", [])
+        start = min([stmt.lineno, *(d.lineno for d in decorators)])
+        index = bisect.bisect_left(self.dotted_lines, start)
+        return index < len(self.dotted_lines) and self.dotted_lines[index] <= (
+            stmt.end_lineno or start
+        )
 
     def _scope_bindings(self, node: _ScopeNode) -> Mapping[str, Sequence[Bound]]:
         if id(node) not in self._bindings:
@@ -151,37 +193,107 @@ class _Finder(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         argument = target_argument(node)
-        if not isinstance(argument, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+        stringlike = isinstance(argument, (ast.Constant, ast.JoinedStr, ast.BinOp))
+        if not stringlike and not any(k.arg for k in node.keywords):
             return
         if not self._may_be_relationship(node.func) or not self._is_relationship(node):
             return
+        group = id(node)
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-            self._literal(node, argument)
+            self._literal(node.lineno, argument, group)
         elif isinstance(argument, ast.JoinedStr):
             self.found.append(Skipped(argument, "f-string target"))
         elif isinstance(argument, ast.BinOp) and _has_string(argument):
             self.found.append(Skipped(argument, "target built by an expression"))
+        for keyword in node.keywords:
+            if keyword.arg in EXPRESSION_ARGUMENTS:
+                self._expression(node.lineno, keyword.value, keyword.arg or "", group)
+            elif keyword.arg == "backref" and self._is_backref(keyword.value):
+                assert isinstance(keyword.value, ast.Call)
+                for inner in keyword.value.keywords:
+                    if inner.arg in EXPRESSION_ARGUMENTS:
+                        self._expression(node.lineno, inner.value, f"backref {inner.arg}", group)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        group = id(node.value) if isinstance(node.value, ast.Call) else id(node)
+        self._annotation(node.lineno, node.annotation, group)
+        self.generic_visit(node)
+
+    def _annotation(self, line: int, annotation: ast.expr, group: int) -> None:
+        """`Mapped[...]`: its strings are expressions; its bare chains count when annotations
+        are not evaluated (`from __future__ import annotations`), SQLAlchemy then reads text."""
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                inner = ast.parse(f"({annotation.value}\n)", mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
+            if self._is_mapped(inner):
+                self._expression(line, annotation, ANNOTATION, group)
+            return
+        if not self._is_mapped(annotation):
+            return
+        assert isinstance(annotation, ast.Subscript)
+        for node in ast.walk(annotation.slice):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                self._expression(line, node, ANNOTATION, group)
+        if self.future_annotations:
+            for chain in maximal_chains(annotation.slice):
+                self._code_chain(line, chain, group)
+
+    def _is_mapped(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Subscript):
+            return False
+        meaning = self.resolver.expr(self.file, self.scopes(), node.value)
+        return isinstance(meaning, External) and meaning.qname in _MAPPED
+
+    def _is_backref(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        meaning = self.resolver.expr(self.file, self.scopes(), node.func)
+        return isinstance(meaning, External) and meaning.qname in _BACKREF
 
     def _may_be_relationship(self, func: ast.expr) -> bool:
         if isinstance(func, ast.Attribute):
             return func.attr in _FUNCTIONS
         return isinstance(func, ast.Name) and func.id in self.aliases
 
-    def _literal(self, call: ast.Call, node: ast.Constant) -> None:
+    def _literal(self, line: int, node: ast.Constant, group: int) -> None:
         value = node.value
         assert isinstance(value, str)
         if not is_dotted_path(value):
             return
-        if self._ignored(call, node):
+        if self._ignored(line, node):
             self.found.append(Skipped(node, "ignored by a `# fix-relationships: ignore` comment"))
         elif not single_literal(self.source, node):
             self.found.append(Skipped(node, "target is not one plain string literal"))
         else:
-            self.found.append(Reference(value, node, call, self.scopes()))
+            self.found.append(Reference(value, node, self.scopes(), TARGET, 0, group))
 
-    def _ignored(self, call: ast.Call, node: ast.Constant) -> bool:
+    def _expression(self, line: int, node: ast.expr, role: str, group: int) -> None:
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return
+        chains = [c for c in expression_chains(node.value) if len(c.parts) > 1]
+        if not chains or self._ignored(line, node):
+            return
+        if not single_literal(self.source, node):
+            self.found.append(Skipped(node, f"{role} is not one plain string literal"))
+            return
+        for chain in chains:
+            self.found.append(Reference(chain.text, node, self.scopes(), role, chain.start, group))
+
+    def _code_chain(self, line: int, node: ast.Attribute, group: int) -> None:
+        parts = chain_parts(node)
+        if (
+            parts is None
+            or self._ignored(line, node)
+            or self.source.segment(node) != ".".join(parts)
+        ):
+            return
+        self.found.append(Reference(".".join(parts), node, self.scopes(), ANNOTATION, 0, group))
+
+    def _ignored(self, line: int, node: ast.expr) -> bool:
         last = node.end_lineno or node.lineno
-        lines = {call.lineno, *range(node.lineno, last + 1)}
+        lines = {line, *range(node.lineno, last + 1)}
         return any(IGNORE_COMMENT.search(self.source.line(n)) for n in lines)
 
     def _is_relationship(self, call: ast.Call) -> bool:

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import re
 
-_CALLEE = re.compile(rb"relation|dynamic_loader")
 _IDENT = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 _DOTTED_STRING = re.compile(rb"['\"](" + _IDENT + rb"(?:\." + _IDENT + rb")+)['\"]")
 
 
 def dotted_strings(data: bytes) -> list[str]:
     """Dotted strings in a file that calls something like `relationship`; [] if it cannot be one."""
-    if not _CALLEE.search(data):
+    if b"relation" not in data and b"dynamic_loader" not in data:
         return []
     return [m.group(1).decode("utf-8", "replace") for m in _DOTTED_STRING.finditer(data)]
-
-
-def class_names(dotted: list[str]) -> set[str]:
-    return {value.rpartition(".")[2] for value in dotted}

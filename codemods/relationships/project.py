@@ -9,13 +9,14 @@ whose full name ends with `ecommerce.models`.
 from __future__ import annotations
 
 import keyword
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from .fileio import read_bytes
+from .filescan import ClassFacts, read_class_facts
+from .parallel import Workers
 from .scan import ImportStmt, ModuleInfo, scan_module
 from .sources import parse_python
 
@@ -59,23 +60,38 @@ def module_parts(relpath: str) -> list[str]:
 class Project:
     """Every `*.py` file of the project, by path relative to the root (posix separators)."""
 
-    def __init__(self, root: Path, files: Iterable[str], src: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        files: Iterable[str],
+        src: Sequence[str] = (),
+        facts: Optional[dict[str, Optional[ClassFacts]]] = None,
+        workers: Optional[Workers] = None,
+    ) -> None:
         self.root = root
         self.files = sorted(set(files))
         self.file_set = frozenset(self.files)
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
         self._by_last: Optional[dict[str, list[str]]] = None
-        self._class_files: dict[str, list[str]] = {}
+        self._class_index: Optional[dict[str, list[str]]] = None
+        self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
+        self.workers = workers or Workers(enabled=False)
+        self._indented: set[tuple[str, str]] = set()
+        self._full_names: dict[str, tuple[str, ...]] = {}
+        self._resolved: dict[tuple[str, int, str], Optional[ModuleRef]] = {}
+        self._edges: dict[str, list[str]] = {}
         self._imperative: set[str] = set()
 
     # -- names ---------------------------------------------------------------------------
     def full_name(self, relpath: str) -> tuple[str, ...]:
-        parts = module_parts(relpath)
-        start = len(parts)
-        while start > 0 and is_identifier(parts[start - 1]):
-            start -= 1
-        return tuple(parts[start:])
+        if relpath not in self._full_names:
+            parts = module_parts(relpath)
+            start = len(parts)
+            while start > 0 and is_identifier(parts[start - 1]):
+                start -= 1
+            self._full_names[relpath] = tuple(parts[start:])
+        return self._full_names[relpath]
 
     def name_under(self, relpath: str, root: str) -> Optional[tuple[str, ...]]:
         """The module name of `relpath` when `root` is on sys.path, if it is importable so."""
@@ -103,6 +119,10 @@ class Project:
     def read(self, relpath: str) -> bytes:
         return read_bytes(self.root / relpath)
 
+    def known_info(self, relpath: str) -> Optional[ModuleInfo]:
+        """The module's facts if they were already read (never reads the disk)."""
+        return self._infos.get(relpath)
+
     def info(self, relpath: str) -> Optional[ModuleInfo]:
         """The module's facts, or None if it cannot be read or parsed."""
         if relpath not in self._infos:
@@ -118,35 +138,39 @@ class Project:
 
     def set_info(self, relpath: str, info: Optional[ModuleInfo]) -> None:
         self._infos[relpath] = info
+        self._edges.pop(relpath, None)
 
     # -- classes by name ------------------------------------------------------------------
-    def scan_class_names(self, names: Iterable[str]) -> None:
-        """One pass over every file's bytes for `class <name>` and imperative mappings of it."""
-        wanted = sorted({n for n in names if n not in self._class_files})
-        if not wanted:
-            return
-        alternation = b"|".join(re.escape(n.encode()) for n in wanted)
-        class_re = re.compile(rb"^[ \t]*class[ \t]+(" + alternation + rb")\b", re.M)
-        mapped_re = re.compile(
-            rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + alternation + rb")\b"
-        )
-        for name in wanted:
-            self._class_files[name] = []
-        for relpath in self.files:
-            try:
-                data = self.read(relpath)
-            except OSError:
-                continue
-            for found in {m.group(1).decode() for m in class_re.finditer(data)}:
-                self._class_files[found].append(relpath)
-            self._imperative.update(m.group(1).decode() for m in mapped_re.finditer(data))
+    def _index_classes(self) -> dict[str, list[str]]:
+        """Which files have a `class <Name>` statement, and which names are passed to
+        `map_imperatively(...)` or `mapper(...)`: one pass over every file's bytes (reusing the
+        facts of the files this run already read)."""
+        if self._class_index is None:
+            self._class_index = {}
+            missing = [f for f in self.files if f not in self._facts]
+            paths = [str(self.root / f) for f in missing]
+            self._facts.update(zip(missing, self.workers.map(read_class_facts, paths)))
+            for relpath in self.files:
+                facts = self._facts.get(relpath)
+                if facts is None:
+                    continue
+                for name, indented in facts.classes:
+                    self._class_index.setdefault(name, []).append(relpath)
+                    if indented:
+                        self._indented.add((name, relpath))
+                self._imperative.update(facts.imperative)
+        return self._class_index
 
     def files_defining(self, name: str) -> list[str]:
-        self.scan_class_names([name])
-        return self._class_files[name]
+        return self._index_classes().get(name, [])
+
+    def may_nest(self, name: str, relpath: str) -> bool:
+        """Whether a `class <name>` statement of the file is indented (maybe in a def or class)."""
+        self._index_classes()
+        return (name, relpath) in self._indented
 
     def mapped_imperatively(self, name: str) -> bool:
-        self.scan_class_names([name])
+        self._index_classes()
         return name in self._imperative
 
     # -- imports ----------------------------------------------------------------------------
@@ -167,6 +191,13 @@ class Project:
         return roots
 
     def resolve_module(self, module: str, level: int, importer: str) -> Optional[ModuleRef]:
+        # Only the importer's directory matters, so files of one package share the answers.
+        key = (module, level, parent_dir(importer))
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve_module(module, level, importer)
+        return self._resolved[key]
+
+    def _resolve_module(self, module: str, level: int, importer: str) -> Optional[ModuleRef]:
         parts = [p for p in module.split(".") if p]
         if level:
             directory = parent_dir(importer)
@@ -212,10 +243,11 @@ class Project:
             directory = parent_dir(directory)
 
     def runtime_imports(self, relpath: str) -> list[str]:
-        info = self.info(relpath)
-        if info is None:
-            return []
-        edges: list[str] = []
-        for stmt in info.imports:
-            edges.extend(e for e in self.import_edges(relpath, stmt) if e not in edges)
-        return edges
+        """Project files a module executes when imported (its module-level runtime imports)."""
+        if relpath not in self._edges:
+            info = self.info(relpath)
+            edges: dict[str, None] = {}
+            for stmt in info.imports if info else ():
+                edges.update(dict.fromkeys(self.import_edges(relpath, stmt)))
+            self._edges[relpath] = list(edges)
+        return self._edges[relpath]

@@ -19,6 +19,7 @@ class Target:
     file: str
     name: str
     cls: ClassInfo
+    path: str  # the dotted path that names it
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,25 @@ def resolve_target(project: Project, dotted: str) -> Union[Target, Unresolved]:
             return Unresolved("unknown", f"cannot parse {file}, which may define {name}")
         cls = info.toplevel_class(name)
         if cls is not None:
-            defining.append(Target(file, name, cls))
+            defining.append(Target(file, name, cls, dotted))
     if len(defining) == 1:
         return defining[0]
     if defining:
         where = ", ".join(t.file for t in defining)
         return Unresolved("ambiguous", f"{module_name}.{name} matches classes in {where}")
     return Unresolved("broken", _why_broken(project, modules, name))
+
+
+def resolve_chain(project: Project, chain: str) -> Union[Target, Unresolved]:
+    """The class a chain inside an expression starts with: `a.b.C.attr` -> `C` of `a.b`.
+
+    Chains that name no project class (`UsageEvent.id`, `subscriptions.c.id`) are "outside"."""
+    parts = chain.split(".")
+    for end in range(2, len(parts) + 1):
+        found = resolve_target(project, ".".join(parts[:end]))
+        if isinstance(found, Target) or found.kind in ("ambiguous", "unknown"):
+            return found
+    return Unresolved("outside", "names no project class")
 
 
 def _why_broken(project: Project, modules: list[str], name: str) -> str:

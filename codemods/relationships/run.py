@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, TextIO
 
-from . import prefilter
 from .config import Config
 from .discover import is_excluded, project_files, relative_key, walk_python_files
-from .fileio import read_bytes, write_atomic
+from .fileio import write_atomic
+from .filescan import ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
-from .sources import Decoded, SourceError, decode, encode
+from .parallel import MIN_ITEMS, Workers
+from .sources import Decoded, encode, no_gc
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
 
@@ -26,6 +27,7 @@ class Options:
     config: Config = Config()
     mode: str = WRITE
     verbose: bool = False
+    parallel: bool = True
 
 
 @dataclass
@@ -34,7 +36,6 @@ class _Candidate:
     shown: str
     key: str
     decoded: Decoded
-    dotted: list[str]
 
 
 @dataclass
@@ -83,29 +84,28 @@ def _outside(path: Path, root: Path) -> bool:
     return False
 
 
-def _read(path: Path, options: Options, report: Report) -> Optional[_Candidate]:
-    shown = shown_path(path, options.root)
-    try:
+def _read_all(
+    files: list[Path], options: Options, report: Report, workers: Workers
+) -> tuple[list[_Candidate], dict[str, Optional[ClassFacts]]]:
+    """Read every file once (on every core for big runs): errors, candidates, class facts."""
+    readable: list[Path] = []
+    for path in files:
         if path.is_symlink() and _outside(path, options.root):
             message = "a symlink to a file outside the project; left alone"
-            report.findings.append(Finding(shown, 0, 0, WARNING, message))
-            return None
-        data = read_bytes(path)
-        dotted = prefilter.dotted_strings(data)
-        decoded = decode(data)
-    except IsADirectoryError:
-        report.findings.append(Finding(shown, 0, 0, ERROR, "is a directory, not a file"))
-        return None
-    except (OSError, RuntimeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        report.findings.append(Finding(shown, 0, 0, ERROR, f"cannot read: {reason}"))
-        return None
-    except SourceError as exc:
-        report.findings.append(Finding(shown, 0, 0, ERROR, str(exc)))
-        return None
-    if not dotted:
-        return None
-    return _Candidate(path, shown, relative_key(path, options.root), decoded, dotted)
+            report.findings.append(Finding(shown_path(path, options.root), 0, 0, WARNING, message))
+        else:
+            readable.append(path)
+    candidates: list[_Candidate] = []
+    facts: dict[str, Optional[ClassFacts]] = {}
+    for path, scan in zip(readable, workers.map(scan_file, [str(p) for p in readable])):
+        shown, key = shown_path(path, options.root), relative_key(path, options.root)
+        if scan.error is not None:
+            report.findings.append(Finding(shown, 0, 0, ERROR, scan.error))
+            continue
+        facts[key] = scan.facts
+        if scan.text is not None:
+            candidates.append(_Candidate(path, shown, key, Decoded(scan.text, scan.encoding)))
+    return candidates, facts
 
 
 def run(
@@ -117,29 +117,59 @@ def run(
     """Fix `paths`; print to `out` and `err` (the current sys.stdout/stderr unless given)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    report = Report()
-    candidates = [
-        c for f in expand_paths(paths, options, report) if (c := _read(f, options, report))
-    ]
-    if candidates:
-        _fix_all(candidates, options, report, out)
+    workers = Workers(options.parallel)
+    try:
+        with no_gc():
+            report = _run(paths, options, out, workers)
+    finally:
+        workers.close()
     _print(report, options, out, err)
     return report
 
 
-def _fix_all(candidates: list[_Candidate], options: Options, report: Report, out: TextIO) -> None:
+def _run(paths: Sequence[str], options: Options, out: TextIO, workers: Workers) -> Report:
+    report = Report()
+    candidates, facts = _read_all(expand_paths(paths, options, report), options, report, workers)
+    if candidates:
+        _fix_all(candidates, facts, options, report, out, workers)
+    return report
+
+
+def _fix_all(
+    candidates: list[_Candidate],
+    facts: dict[str, Optional[ClassFacts]],
+    options: Options,
+    report: Report,
+    out: TextIO,
+    workers: Workers,
+) -> None:
+    """Decide the files one by one, in order; rewrite them (in workers) as they are decided."""
     from .decide import Decider
     from .project import Project
-    from .transform import fix_source
+    from .transform import apply_plan, plan_file
 
-    project = Project(options.root, project_files(options.root), options.config.src)
-    project.scan_class_names(n for c in candidates for n in prefilter.class_names(c.dotted))
+    files = project_files(options.root)
+    project = Project(options.root, files, options.config.src, facts, workers)
     decider = Decider(project, options.config.placement)
+    parallel = len(candidates) >= MIN_ITEMS // 8
+    pending = []
     for candidate in candidates:
-        outcome = fix_source(candidate.shown, candidate.key, candidate.decoded.text, decider)
-        report.findings.extend(outcome.findings)
-        if outcome.new_text is not None and not any(f.kind == ERROR for f in outcome.findings):
-            _emit(candidate, outcome.new_text, options, report, out)
+        plan = plan_file(
+            candidate.shown, candidate.key, candidate.decoded.text, decider, report.findings
+        )
+        if plan is None:
+            continue
+        if options.mode == CHECK:
+            # The decisions settle whether the file changes; --check needs no new text.
+            report.changed.append(candidate.shown)
+        else:
+            pending.append((candidate, workers.submit(apply_plan, plan, parallel)))
+    for candidate, future in pending:
+        new_text, error = future.result()
+        if error is not None:
+            report.findings.append(error)
+        elif new_text is not None:
+            _emit(candidate, new_text, options, report, out)
 
 
 def _emit(

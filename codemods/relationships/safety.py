@@ -60,6 +60,50 @@ def _lines(stmt: ast.stmt) -> tuple[int, int]:
     return start, stmt.end_lineno or stmt.lineno
 
 
+Swap = tuple[ast.AST, str, ast.AST, ast.AST]
+
+
+def _replace(parent: ast.AST, field: str, old: ast.AST, new: ast.AST) -> None:
+    value = getattr(parent, field)
+    if isinstance(value, list):
+        value[value.index(old)] = new
+    else:
+        setattr(parent, field, new)
+
+
+def _swap_chains(
+    tree: ast.Module, chains: dict[tuple[int, int, int, int], tuple[int, int, str]]
+) -> list[Swap]:
+    """In `tree`, replace the first names of each rewritten chain by the one name they became."""
+    swapped: list[Swap] = []
+    if not chains:
+        return swapped
+    for node in list(ast.walk(tree)):
+        for field, value in ast.iter_fields(node):
+            for child in value if isinstance(value, list) else [value]:
+                if not isinstance(child, ast.Attribute):
+                    continue
+                key = (
+                    child.lineno,
+                    child.col_offset,
+                    child.end_lineno or 0,
+                    child.end_col_offset or 0,
+                )
+                if key not in chains:
+                    continue
+                total, replaced, name = chains[key]
+                parent: ast.AST = node
+                parent_field = field
+                prefix: ast.expr = child
+                for _ in range(total - replaced):
+                    assert isinstance(prefix, ast.Attribute)
+                    parent, parent_field, prefix = prefix, "value", prefix.value
+                new = ast.Name(id=name, ctx=ast.Load())
+                _replace(parent, parent_field, prefix, new)
+                swapped.append((parent, parent_field, prefix, new))
+    return swapped
+
+
 def _same_statements(
     expected: list[ast.stmt],
     old_lines: list[str],
@@ -89,34 +133,43 @@ def unintended_change(
     strings: dict[tuple[int, int], str],
     added: Iterable[tuple[str, str, bool]],
     dropped_type_checking: Iterable[str],
+    chains: Optional[dict[tuple[int, int, int, int], tuple[int, int, str]]] = None,
 ) -> Optional[str]:
     """Why the new source is not the old one plus the intended edits; None if it is exactly that.
 
     `strings` maps the (line, column) of each rewritten constant to its new value; `added` lists
-    (module as written, name, under TYPE_CHECKING) of each import meant to be added.
+    (module as written, name, under TYPE_CHECKING) of each import meant to be added; `chains`
+    maps the position of each rewritten chain of code (an unquoted annotation) to its number of
+    names, how many of them became one name, and that name.
     """
     try:
         new_tree = parse_python(new_text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return f"the rewritten source does not parse ({type(exc).__name__}: {exc})"
-    changed = [
+    edited = {line for line, _ in strings}
+    patched = [
         node
-        for node in ast.walk(old_tree)
+        for stmt in old_tree.body
+        if any(_lines(stmt)[0] <= line <= _lines(stmt)[1] for line in edited)
+        for node in ast.walk(stmt)
         if isinstance(node, ast.Constant) and (node.lineno, node.col_offset) in strings
     ]
-    originals = [node.value for node in changed]
+    originals = [(node, node.value) for node in patched]
+    swapped = _swap_chains(old_tree, chains or {})
+    edited |= {position[0] for position in chains or {}}
     try:
-        for node in changed:
+        for node in patched:
             node.value = strings[(node.lineno, node.col_offset)]
         expected_imports, expected_rest = _split(old_tree)
         new_imports, new_rest = _split(new_tree)
-        edited = {line for line, _ in strings}
         same = _same_statements(
             expected_rest, _NEWLINE.split(old_text), new_rest, _NEWLINE.split(new_text), edited
         )
     finally:
-        for node, value in zip(changed, originals):
-            node.value = value
+        for node, original in originals:
+            node.value = original
+        for parent, field, before, after in reversed(swapped):
+            _replace(parent, field, after, before)
     if not same:
         return "the rewrite changed code other than the relationship targets and imports"
     for module, name, type_checking in added:

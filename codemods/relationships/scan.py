@@ -65,17 +65,39 @@ class ClassInfo:
 
 @dataclass
 class ModuleInfo:
+    tree: ast.Module
     bindings: dict[str, list[Bound]] = field(default_factory=dict)
     imports: list[ImportStmt] = field(default_factory=list)
     star_imports: list[tuple[str, int]] = field(default_factory=list)
-    classes: dict[str, list[ClassInfo]] = field(default_factory=dict)
+    toplevel_classes: dict[str, list[ClassInfo]] = field(default_factory=dict)
     uses_relative_imports: bool = False
+    _all_classes: Optional[dict[str, list[ClassInfo]]] = None
+    _loaded: Optional[frozenset[str]] = None
 
     def toplevel_class(self, name: str) -> Optional[ClassInfo]:
-        for info in self.classes.get(name, ()):
-            if info.toplevel:
-                return info
-        return None
+        found = self.toplevel_classes.get(name)
+        return found[0] if found else None
+
+    def loaded_names(self) -> frozenset[str]:
+        """Names the module reads anywhere (walked for the first ask only)."""
+        if self._loaded is None:
+            self._loaded = frozenset(
+                node.id
+                for node in ast.walk(self.tree)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+            )
+        return self._loaded
+
+    def classes(self, name: str) -> list[ClassInfo]:
+        """Every `class <name>` statement, nested ones too (walked for the first ask only)."""
+        if self._all_classes is None:
+            self._all_classes = {}
+            toplevel = {id(c.node) for infos in self.toplevel_classes.values() for c in infos}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.ClassDef):
+                    info = ClassInfo(node.name, node, id(node) in toplevel)
+                    self._all_classes.setdefault(node.name, []).append(info)
+        return self._all_classes.get(name, [])
 
 
 def is_type_checking_test(test: ast.expr) -> bool:
@@ -200,7 +222,7 @@ def function_bindings(
 
 
 def scan_module(tree: ast.Module) -> ModuleInfo:
-    info = ModuleInfo()
+    info = ModuleInfo(tree)
     for stmt, tc in scope_statements(tree.body):
         for name, binding in _statement_bindings(stmt):
             info.bindings.setdefault(name, []).append(Bound(binding, tc, stmt.lineno))
@@ -209,11 +231,7 @@ def scan_module(tree: ast.Module) -> ModuleInfo:
         if not tc:
             _record_import(info, stmt)
         if isinstance(stmt, ast.ClassDef):
-            info.classes.setdefault(stmt.name, []).append(ClassInfo(stmt.name, stmt, True))
-    toplevel_nodes = {id(c.node) for infos in info.classes.values() for c in infos}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and id(node) not in toplevel_nodes:
-            info.classes.setdefault(node.name, []).append(ClassInfo(node.name, node, False))
+            info.toplevel_classes.setdefault(stmt.name, []).append(ClassInfo(stmt.name, stmt, True))
     return info
 
 

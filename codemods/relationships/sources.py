@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import contextlib
 import gc
 import io
@@ -21,9 +22,9 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    # A syntax tree is millions of fresh objects that hold no cycles; letting the cyclic
-    # collector scan them again and again makes a large module's parse several times slower.
+def no_gc() -> Iterator[None]:
+    # Syntax trees are millions of objects without cycles; letting the cyclic collector scan
+    # them again and again makes parsing (and a whole run, which keeps trees) several times slower.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -35,7 +36,7 @@ def _no_gc() -> Iterator[None]:
 
 def parse_python(source: Union[str, bytes]) -> ast.Module:
     """`ast.parse`, without its warnings (invalid escapes are the project's business)."""
-    with warnings.catch_warnings(), _no_gc():
+    with warnings.catch_warnings(), no_gc():
         warnings.simplefilter("ignore")
         return ast.parse(source)
 
@@ -84,6 +85,15 @@ class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
         self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+    def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
+        """The (1-based, sorted) numbers of the lines where `pattern` matches."""
+        found: list[int] = []
+        for match in pattern.finditer(self.text):
+            line = bisect.bisect_right(self.line_starts, match.start())
+            if not found or found[-1] != line:
+                found.append(line)
+        return found
 
     def line(self, lineno: int) -> str:
         start = self.line_starts[lineno - 1]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .decide import Decider, ImportEdits, Leave, Rewrite
-from .find import Reference, Skipped, find_references
+from .find import TARGET, Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
 from .header import HeaderParseError, default_indent, join, split_header
 from .safety import unintended_change
@@ -30,51 +30,152 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Splice:
+    """A string literal's (or an annotation chain's) `ast` position, and its text before and
+    after. `chain` is set for a chain of code: (its number of names, how many are replaced)."""
+
+    lineno: int
+    col: int
+    end_lineno: int
+    end_col: int
+    value: str
+    new_value: str
+    chain: Optional[tuple[int, int]] = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything needed to rewrite one file, decided and picklable (it may be applied in a
+    worker process)."""
+
+    path: str
+    text: str
+    splices: tuple[Splice, ...]
+    edits: ImportEdits
+    added: frozenset[tuple[str, str, bool]]
+    dropped: tuple[str, ...]
+
+
 def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
     """Fix one module. `path` is how findings name it; `file` is its key in the project."""
     outcome = Outcome()
-    try:
-        tree = parse_python(text)
-    except SyntaxError as exc:
-        line, col = exc.lineno or 0, exc.offset or 0
-        outcome.findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}"))
-        return outcome
-    except (ValueError, RecursionError, MemoryError) as exc:
-        outcome.findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}"))
-        return outcome
-    decider.project.set_info(file, scan_module(tree))
-    source = SourceText(text)
-    rewrites: list[Rewrite] = []
-    for found in find_references(file, tree, source, decider.resolver):
-        decision: Union[Skipped, Rewrite, Leave]
-        decision = found if isinstance(found, Skipped) else decider.decide(file, tree, found)
-        outcome.findings.extend(_report(path, source, decision))
-        if isinstance(decision, Rewrite):
-            rewrites.append(decision)
-    if rewrites:
-        _apply(path, tree, source, rewrites, outcome)
+    plan = plan_file(path, file, text, decider, outcome.findings)
+    if plan is not None:
+        new_text, error = apply_plan(plan)
+        outcome.new_text = new_text
+        if error is not None:
+            outcome.findings.append(error)
     return outcome
 
 
-def _apply(
-    path: str, tree: ast.Module, source: SourceText, rewrites: list[Rewrite], outcome: Outcome
-) -> None:
-    """Set the new text, unless LibCST cannot parse the file or the safety check fails."""
+def plan_file(
+    path: str, file: str, text: str, decider: Decider, findings: list[Finding]
+) -> Optional[Plan]:
+    """Decide every reference of one module (in order: later files see this one's imports)."""
+    known = decider.project.known_info(file)
     try:
-        new_text = apply_rewrites(tree, source, rewrites)
+        # The index may have parsed this file already (as a target, or on an import path).
+        tree = known.tree if known is not None else parse_python(text)
+    except SyntaxError as exc:
+        line, col = exc.lineno or 0, exc.offset or 0
+        findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}"))
+        return None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}"))
+        return None
+    if known is None:
+        decider.project.set_info(file, scan_module(tree))
+    source = SourceText(text)
+    found = find_references(file, tree, source, decider.resolver)
+    decisions = _whole_relationships(
+        [f if isinstance(f, Skipped) else decider.decide(file, f) for f in found]
+    )
+    rewrites = [d for d in decisions if isinstance(d, Rewrite)]
+    for decision in decisions:
+        findings.extend(_report(path, source, decision))
+    if not rewrites:
+        return None
+    return Plan(
+        path,
+        text,
+        _splices(rewrites),
+        _import_edits(rewrites),
+        frozenset((r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add),
+        tuple(r.new_value for r in rewrites if r.drop_type_checking),
+    )
+
+
+# Left for these reasons, one reference keeps its whole relationship dotted: rewriting only
+# some of its strings would name one class two ways.
+_BLOCKING = frozenset({"ambiguous", "bound", "unknown", "unimportable"})
+
+
+def _whole_relationships(
+    decisions: list[Union[Skipped, Rewrite, Leave]],
+) -> list[Union[Skipped, Rewrite, Leave]]:
+    blocked: dict[int, str] = {}
+    for d in decisions:
+        if isinstance(d, Leave) and d.kind in _BLOCKING:
+            blocked.setdefault(d.ref.group, f'"{d.ref.value}": {d.reason}')
+    return [
+        Leave(
+            d.ref, "group", f"left dotted with the rest of its relationship: {blocked[d.ref.group]}"
+        )
+        if isinstance(d, Rewrite) and d.ref.group in blocked
+        else d
+        for d in decisions
+    ]
+
+
+def _splices(rewrites: list[Rewrite]) -> tuple[Splice, ...]:
+    """One splice per rewritten literal (all its paths replaced) or annotation chain."""
+    by_node: dict[int, list[Rewrite]] = {}
+    for rewrite in rewrites:
+        by_node.setdefault(id(rewrite.ref.node), []).append(rewrite)
+    splices = []
+    for group in by_node.values():
+        node = group[0].ref.node
+        where = (
+            node.lineno,
+            node.col_offset,
+            node.end_lineno or node.lineno,
+            node.end_col_offset or 0,
+        )
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            new = node.value
+            for r in sorted(group, key=lambda r: r.ref.start, reverse=True):
+                new = new[: r.ref.start] + r.new_value + new[r.ref.start + len(r.path) :]
+            splices.append(Splice(*where, node.value, new))
+        else:
+            r = group[0]
+            chain = (len(r.ref.value.split(".")), len(r.path.split(".")))
+            splices.append(Splice(*where, r.path, r.new_value, chain))
+    return tuple(splices)
+
+
+def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
+    """The new text, or the error that keeps the file as it is. Pure: fine in a worker process."""
+    tree = parse_python(plan.text)
+    source = SourceText(plan.text)
+    try:
+        new_text = _rewrite(tree, source, plan)
     except HeaderParseError as exc:
         message = f"LibCST cannot parse this file: {exc}"
-        outcome.findings.append(Finding(path, exc.line, exc.col, ERROR, message))
-        return
-    strings = {(r.ref.node.lineno, r.ref.node.col_offset): r.new_value for r in rewrites}
-    added = {(r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add}
-    dropped = [r.new_value for r in rewrites if r.drop_type_checking]
-    problem = unintended_change(tree, source.text, new_text, strings, added, dropped)
+        return None, Finding(plan.path, exc.line, exc.col, ERROR, message)
+    strings = {(s.lineno, s.col): s.new_value for s in plan.splices if s.chain is None}
+    chains = {
+        (s.lineno, s.col, s.end_lineno, s.end_col): (*s.chain, s.new_value)
+        for s in plan.splices
+        if s.chain is not None
+    }
+    problem = unintended_change(
+        tree, plan.text, new_text, strings, plan.added, plan.dropped, chains
+    )
     if problem is not None:
         message = f"internal error, file left unchanged: {problem}; please report this file"
-        outcome.findings.append(Finding(path, 0, 0, ERROR, message))
-        return
-    outcome.new_text = new_text
+        return None, Finding(plan.path, 0, 0, ERROR, message)
+    return new_text, None
 
 
 def _report(
@@ -84,11 +185,14 @@ def _report(
     line, col = node.lineno, source.column(node.lineno, node.col_offset)
     if isinstance(decision, Skipped):
         return [Finding(path, line, col, SKIPPED, decision.reason)]
-    value = decision.ref.value
+    ref = decision.ref
+    role = "" if ref.role == TARGET else f"{ref.role}: "
     if isinstance(decision, Leave):
+        if ref.role != TARGET and decision.kind in ("outside", "broken"):
+            return []  # a class-qualified chain, a table or a column: nothing to say
         kind = BROKEN if decision.kind == "broken" else SKIPPED
-        return [Finding(path, line, col, kind, f'"{value}": {decision.reason}')]
-    message = f'"{value}" -> "{decision.new_value}"{_how(decision)}'
+        return [Finding(path, line, col, kind, f'{role}"{ref.value}": {decision.reason}')]
+    message = f'{role}"{decision.path}" -> "{decision.new_value}"{_how(decision)}'
     found = [Finding(path, line, col, REWRITE, message)]
     if decision.warning:
         found.append(Finding(path, line, col, WARNING, decision.warning))
@@ -102,23 +206,18 @@ def _how(rewrite: Rewrite) -> str:
     return f" (import added{where}: from {rewrite.add.module} import {rewrite.add.name})"
 
 
-def apply_rewrites(tree: ast.Module, source: SourceText, rewrites: Sequence[Rewrite]) -> str:
+def _rewrite(tree: ast.Module, source: SourceText, plan: Plan) -> str:
     text = source.text
-    for rewrite in sorted(rewrites, key=lambda r: source.span(r.ref.node), reverse=True):
-        text = _splice(text, source, rewrite.ref, rewrite.new_value)
-    edits = _import_edits(rewrites)
-    if not edits:
+    for splice in sorted(plan.splices, key=lambda s: (s.lineno, s.col), reverse=True):
+        start = source.offset(splice.lineno, splice.col)
+        end = source.offset(splice.end_lineno, splice.end_col)
+        first = start + text[start:end].index(splice.value)
+        text = text[:first] + splice.new_value + text[first + len(splice.value) :]
+    if not plan.edits:
         return text
     # Splicing a dotted path into a bare name never changes line numbers, so `tree` still
     # locates the import block in the spliced text.
-    return _edit_header(tree, SourceText(text), edits)
-
-
-def _splice(text: str, source: SourceText, ref: Reference, new_value: str) -> str:
-    start, end = source.span(ref.node)
-    literal = text[start:end]
-    first = literal.index(ref.value)
-    return text[: start + first] + new_value + text[start + first + len(ref.value) :]
+    return _edit_header(tree, SourceText(text), plan.edits)
 
 
 def _import_edits(rewrites: Sequence[Rewrite]) -> ImportEdits:

@@ -1,0 +1,70 @@
+"""What one pass over a file's bytes tells: can it be read, can it hold a dotted target, and
+which classes it defines. Runs in worker processes for big runs, so it returns plain data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from . import prefilter
+from .fileio import read_bytes
+from .sources import SourceError, decode
+
+_NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
+_CLASS = re.compile(rb"^([ \t]*)class[ \t]+(" + _NAME + rb")", re.M)
+_IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """`class <Name>` statements (and whether indented), and names mapped imperatively."""
+
+    classes: tuple[tuple[str, bool], ...] = ()
+    imperative: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileScan:
+    error: Optional[str] = None
+    dotted: tuple[str, ...] = ()
+    text: Optional[str] = None  # decoded, for files that may hold a target only
+    encoding: str = "utf-8"
+    facts: ClassFacts = ClassFacts()
+
+
+def class_facts(data: bytes) -> ClassFacts:
+    found: dict[str, bool] = {}
+    for indent, raw in _CLASS.findall(data):
+        name = raw.decode("utf-8", "replace")
+        found[name] = found.get(name, False) or bool(indent)
+    imperative: tuple[str, ...] = ()
+    if b"map_imperatively" in data or b"mapper" in data:
+        imperative = tuple(m.decode("utf-8", "replace") for m in _IMPERATIVE.findall(data))
+    return ClassFacts(tuple(found.items()), imperative)
+
+
+def read_class_facts(path: str) -> Optional[ClassFacts]:
+    try:
+        return class_facts(read_bytes(Path(path)))
+    except OSError:
+        return None
+
+
+def scan_file(path: str) -> FileScan:
+    try:
+        data = read_bytes(Path(path))
+        dotted = tuple(prefilter.dotted_strings(data))
+        decoded = decode(data)
+    except IsADirectoryError:
+        return FileScan(error="is a directory, not a file")
+    except (OSError, RuntimeError) as exc:
+        return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+    except SourceError as exc:
+        return FileScan(error=str(exc))
+    facts = class_facts(data)
+    if not dotted:
+        return FileScan(facts=facts)
+    return FileScan(None, dotted, decoded.text, decoded.encoding, facts)

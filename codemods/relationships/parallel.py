@@ -1,0 +1,57 @@
+"""Use every core when there is enough work: a process pool for big runs, none for small ones.
+
+A commit of a few files never starts a process; a sweep of thousands of files spreads the
+reading and the rewriting over all cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Callable, Optional, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
+
+
+def cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class Workers:
+    """A process pool started on first use, or plain calls in this process when not worth it."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and cores() > 1
+        self._pool: Optional[Executor] = None
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
+        return self._pool
+
+    def map(self, function: Callable[[T], R], items: list[T]) -> Iterable[R]:
+        if not self.enabled or len(items) < MIN_ITEMS:
+            return map(function, items)
+        chunk = max(16, len(items) // (cores() * 8))
+        return self._executor().map(function, items, chunksize=chunk)
+
+    def submit(self, function: Callable[[T], R], item: T, parallel: bool) -> Future[R]:
+        if self.enabled and parallel:
+            return self._executor().submit(function, item)
+        done: Future[R] = Future()
+        done.set_result(function(item))
+        return done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
