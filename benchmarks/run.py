@@ -33,7 +33,7 @@ from scenarios import (
     commit_of_ordinary_files,
     whole_tree,
 )
-from timing import environment, interleave
+from timing import Series, environment, interleave
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -172,12 +172,25 @@ def _codemod_checks(setup: Setup, copies: CodemodCopies, outcome: Outcome) -> li
         stderr = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", outcome.baselines[0].samples[-1].stderr)
         tail = stderr.strip().splitlines()[-5:]
         checks.append("libcst.tool said: " + "; ".join(line.strip(" -") for line in tail))
+        checks += _libcst_failures(outcome.baselines[0])
     ours = _configure(setup, copies.ours)
     checks.append(f"ours' rewritten models, imported with real SQLAlchemy: {ours}")
     if outcome.baselines[0].ok:
         libcst = _configure(setup, copies.libcst)
         checks.append(f"libcst.tool's rewritten models, imported the same way: {libcst}")
     return checks
+
+
+def _libcst_failures(series: Series) -> list[str]:
+    """libcst.tool goes on after a file fails; say which rounds had failures, and why."""
+    found = []
+    for number, sample in enumerate(series.samples, 1):
+        count = re.search(r"Failed to codemod (\d+) files", sample.stderr)
+        if count and int(count.group(1)):
+            reasons = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", sample.stderr, re.M)
+            why = f": {reasons[0]}" if reasons else ""
+            found.append(f"libcst.tool failed on {count.group(1)} files in round {number}{why}")
+    return found
 
 
 def _configure(setup: Setup, tree: Path) -> str:
