@@ -1,13 +1,14 @@
 """Rewrite dotted `relationship()` targets to bare class names, importing the class safely.
 
-    python -m codemods.fix_relationships [--check | --diff] [-v] [PATH ...]
+    python -m codemods.fix_relationships [--check | --diff | --verify] [-v] [PATH ...]
 
     relationship("ecommerce.models.Subscription")
  -> from ecommerce.models import Subscription  # noqa: F401
     relationship("Subscription")
 
-Exit 0: nothing to change. 1: files were (or would be) rewritten, or a reference is broken.
-2: a file could not be read or parsed, or bad usage.
+Exit 0: nothing to change. 1: files were (or would be) rewritten, a reference is broken, or
+(--verify) importing the project or configuring its mappers failed. 2: a file could not be read
+or parsed, or bad usage.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     parser.add_argument(
+        "--verify",
+        action="store_true",
+        help=(
+            "after rewriting, import each rewritten module alone, then all model modules "
+            "together, in fresh interpreters and configure the mappers (this imports and runs "
+            "project code); exit 1 if that fails"
+        ),
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="also list what is left alone, and why"
     )
     parser.add_argument(
@@ -50,6 +60,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    problem = _verify_problem(args) if args.verify else None
+    if problem:
+        print(f"fix-relationships: error: {problem}", file=sys.stderr)
+        return 2
     root = Path.cwd()
     try:
         config = load_config(root)
@@ -58,7 +72,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     mode = CHECK if args.check else DIFF if args.diff else WRITE
     report = run(args.paths or ["."], Options(root, config, mode, args.verbose))
-    return report.exit_code
+    if not args.verify:
+        return report.exit_code
+    from codemods.relationships.verify import verify
+
+    verification = verify(root, config, report.changed_keys, args.verbose)
+    return max(report.exit_code, verification.exit_code)
+
+
+def _verify_problem(args: argparse.Namespace) -> Optional[str]:
+    if args.check or args.diff:
+        return "--verify imports the rewritten files; it cannot be combined with --check or --diff"
+    from codemods.relationships.verify import sqlalchemy_missing
+
+    return sqlalchemy_missing()
 
 
 def __getattr__(name: str) -> Any:

@@ -49,7 +49,24 @@ def _fixed(*lines: str) -> str:
     return _model(*lines, imports=IMPORTS + ADDED)
 
 
+# The README's example ("Beyond the first argument"), checked there by test_readme.py.
+README_BEFORE = [
+    'subscription: Mapped["ecommerce.models.Subscription"] = relationship(',
+    '    "ecommerce.models.Subscription",',
+    '    primaryjoin="UsageEvent.subscription_id == ecommerce.models.Subscription.id",',
+    '    backref=backref("usage_events", order_by="desc(saas.models.UsageEvent.id)"),',
+    ")",
+]
+README_AFTER = [
+    'subscription: Mapped["Subscription"] = relationship(',
+    '    "Subscription",',
+    '    primaryjoin="UsageEvent.subscription_id == Subscription.id",',
+    '    backref=backref("usage_events", order_by="desc(UsageEvent.id)"),',
+    ")",
+]
+
 REWRITES = [
+    pytest.param(_model(*README_BEFORE), _fixed(*README_AFTER), id="readme-example"),
     pytest.param(
         _model(
             "subscription = relationship(",

@@ -205,6 +205,13 @@ NOOPS = [
     ),
     pytest.param(
         {},
+        _event("make = lambda relationship: relationship('ecommerce.models.Subscription')"),
+        None,
+        "",
+        id="relationship-shadowed-by-lambda-parameter",
+    ),
+    pytest.param(
+        {},
         _event(
             "subscription = relationship(Subscription, secondary='ecommerce.subscriptions', back_populates='usage.events')"
         ),

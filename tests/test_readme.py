@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from project_helpers import REPO
+from test_expressions import README_AFTER, README_BEFORE
 from test_rewrites import SEED, SEED_FIXED
 
 
@@ -28,3 +29,11 @@ def test_readme_opens_with_the_two_commands() -> None:
         "bash scripts/demo.sh",
         'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest',
     ]
+
+
+def test_readme_expression_example_is_a_tested_case() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"```python\n# before\n(.*?)# after\n(.*?)```", readme, re.S)
+    assert found, "README has no before/after example for expression strings"
+    assert found.group(1).splitlines() == README_BEFORE
+    assert found.group(2).splitlines() == README_AFTER

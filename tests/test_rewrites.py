@@ -311,6 +311,17 @@ REWRITES = [
     pytest.param(
         {},
         "saas/models.py",
+        HEADER
+        + '\n\ntry:\n    import ujson as json\nexcept ImportError:\n    class Meter(Base):\n        __tablename__ = "meters"\n        id: Mapped[int] = mapped_column(primary_key=True)\n        subscription = relationship("ecommerce.models.Subscription")\n',
+        HEADER
+        + "from ecommerce.models import Subscription  # noqa: F401\n"
+        + '\n\ntry:\n    import ujson as json\nexcept ImportError:\n    class Meter(Base):\n        __tablename__ = "meters"\n        id: Mapped[int] = mapped_column(primary_key=True)\n        subscription = relationship("Subscription")\n',
+        "auto",
+        id="model-inside-an-except-handler",
+    ),
+    pytest.param(
+        {},
+        "saas/models.py",
         _model(
             HEADER,
             'parent_id: Mapped[int] = mapped_column(ForeignKey("usage_events.id"))',

@@ -9,14 +9,8 @@ import-placement = "auto"         # or "type-checking": every added import under
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on older interpreters only
-    import tomli as tomllib
+from typing import Any, NamedTuple
 
 PLACEMENTS = ("auto", "type-checking")
 
@@ -25,8 +19,7 @@ class ConfigError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     src: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     placement: str = "auto"
@@ -61,6 +54,10 @@ def load_config(root: Path) -> Config:
         raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
     if b"fix-relationships" not in data:
         return Config()
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters only
+        import tomli as tomllib
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -5,9 +5,8 @@ which classes it defines. Runs in worker processes for big runs, so it returns p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from . import prefilter
 from .fileio import read_bytes
@@ -18,16 +17,14 @@ _CLASS = re.compile(rb"^([ \t]*)class[ \t]+(" + _NAME + rb")", re.M)
 _IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
 
 
-@dataclass(frozen=True)
-class ClassFacts:
+class ClassFacts(NamedTuple):
     """`class <Name>` statements (and whether indented), and names mapped imperatively."""
 
     classes: tuple[tuple[str, bool], ...] = ()
     imperative: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class FileScan:
+class FileScan(NamedTuple):
     error: Optional[str] = None
     dotted: tuple[str, ...] = ()
     text: Optional[str] = None  # decoded, for files that may hold a target only

@@ -118,7 +118,7 @@ def _callee_aliases(module_scope: Mapping[str, Sequence[Bound]]) -> set[str]:
     return aliases
 
 
-class _Finder(ast.NodeVisitor):
+class _Finder:
     def __init__(
         self,
         file: str,
@@ -141,10 +141,40 @@ class _Finder(ast.NodeVisitor):
             for b in module_scope.get("annotations", ())
         )
 
-    def visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.stmt) and not self._may_hold_target(node):
-            return
-        super().visit(node)
+    def walk_body(self, body: Sequence[ast.stmt]) -> None:
+        """Visit the statements that may hold a target, tracking function and class scopes."""
+        for stmt in body:
+            if not self._may_hold_target(stmt):
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.stack.append(stmt)
+                self.walk_body(stmt.body)
+                self.stack.pop()
+                continue
+            if isinstance(stmt, ast.AnnAssign):
+                group = id(stmt.value) if isinstance(stmt.value, ast.Call) else id(stmt)
+                self._annotation(stmt.lineno, stmt.annotation, group)
+            for _, value in ast.iter_fields(stmt):
+                for child in value if isinstance(value, list) else [value]:
+                    if isinstance(child, ast.stmt):
+                        self.walk_body([child])
+                    elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                        self.walk_body(child.body)
+                    elif isinstance(child, ast.AST):
+                        self._walk_expression(child)
+
+    def _walk_expression(self, node: ast.AST) -> None:
+        todo = [node]
+        while todo:
+            current = todo.pop()
+            if isinstance(current, ast.Lambda):
+                self.stack.append(current)
+                self._walk_expression(current.body)
+                self.stack.pop()
+                continue
+            todo.extend(ast.iter_child_nodes(current))
+            if isinstance(current, ast.Call):
+                self._call(current)
 
     def _may_hold_target(self, stmt: ast.stmt) -> bool:
         """Whether a line of the statement has a string starting like a dotted path."""
@@ -173,25 +203,7 @@ class _Finder(ast.NodeVisitor):
         ]
         return [*reversed(visible), self.module_scope]
 
-    def _in_scope(self, node: _ScopeNode) -> None:
-        self.stack.append(node)
-        self.generic_visit(node)
-        self.stack.pop()
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._in_scope(node)
-
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._in_scope(node)
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._in_scope(node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._in_scope(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        self.generic_visit(node)
+    def _call(self, node: ast.Call) -> None:
         argument = target_argument(node)
         stringlike = isinstance(argument, (ast.Constant, ast.JoinedStr, ast.BinOp))
         if not stringlike and not any(k.arg for k in node.keywords):
@@ -213,11 +225,6 @@ class _Finder(ast.NodeVisitor):
                 for inner in keyword.value.keywords:
                     if inner.arg in EXPRESSION_ARGUMENTS:
                         self._expression(node.lineno, inner.value, f"backref {inner.arg}", group)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        group = id(node.value) if isinstance(node.value, ast.Call) else id(node)
-        self._annotation(node.lineno, node.annotation, group)
-        self.generic_visit(node)
 
     def _annotation(self, line: int, annotation: ast.expr, group: int) -> None:
         """`Mapped[...]`: its strings are expressions; its bare chains count when annotations
@@ -318,5 +325,5 @@ def find_references(
 ) -> list[Found]:
     scopes = resolver.module_scopes(file)
     finder = _Finder(file, resolver, source, scopes[0] if scopes else {})
-    finder.visit(tree)
+    finder.walk_body(tree.body)
     return sorted(finder.found, key=lambda f: (f.node.lineno, f.node.col_offset))

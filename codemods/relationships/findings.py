@@ -6,17 +6,17 @@ backend/saas/models.py:31:33: "ecommerce.models.Subscription" -> "Subscription" 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 REWRITE = "rewrite"  # a target was (or would be) rewritten
 WARNING = "warning"  # said alongside a rewrite: the import went under TYPE_CHECKING
 BROKEN = "broken"  # a reference that provably cannot resolve
 SKIPPED = "skipped"  # left alone on purpose; listed with -v
 ERROR = "error"  # the file could not be read, parsed or written
+VERIFY = "verify"  # --verify: importing the project or configuring its mappers failed
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     line: int
     col: int
@@ -30,13 +30,14 @@ class Finding:
             BROKEN: "broken: ",
             ERROR: "error: ",
             SKIPPED: "left alone: ",
+            VERIFY: "verify: ",
         }
         return f"{where}: {label.get(self.kind, '')}{self.message}"
 
 
 def exit_code(findings: Iterable[Finding]) -> int:
-    """2 if anything failed, else 1 if anything changed or is broken, else 0."""
+    """2 if anything failed, else 1 if anything changed, is broken or failed to verify, else 0."""
     kinds = {f.kind for f in findings}
     if ERROR in kinds:
         return 2
-    return 1 if kinds & {REWRITE, BROKEN} else 0
+    return 1 if kinds & {REWRITE, BROKEN, VERIFY} else 0

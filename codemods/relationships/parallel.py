@@ -6,14 +6,31 @@ reading and the rewriting over all cores.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from typing import Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, Optional, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 T = TypeVar("T")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Result(Protocol[R_co]):
+    def result(self) -> R_co: ...
+
+
+class _Done(Generic[R]):
+    """The result of a call made in this process, shaped like a future's."""
+
+    def __init__(self, value: R) -> None:
+        self._value = value
+
+    def result(self) -> R:
+        return self._value
+
 
 MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
 
@@ -33,6 +50,10 @@ class Workers:
 
     def _executor(self) -> Executor:
         if self._pool is None:
+            # Imported here: a small run never pays for them.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
@@ -44,12 +65,10 @@ class Workers:
         chunk = max(16, len(items) // (cores() * 8))
         return self._executor().map(function, items, chunksize=chunk)
 
-    def submit(self, function: Callable[[T], R], item: T, parallel: bool) -> Future[R]:
+    def submit(self, function: Callable[[T], R], item: T, parallel: bool) -> Result[R]:
         if self.enabled and parallel:
             return self._executor().submit(function, item)
-        done: Future[R] = Future()
-        done.set_result(function(item))
-        return done
+        return _Done(function(item))
 
     def close(self) -> None:
         if self._pool is not None:

@@ -6,9 +6,8 @@ import difflib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import NamedTuple, Optional, TextIO
 
 from .config import Config
 from .discover import is_excluded, project_files, relative_key, walk_python_files
@@ -21,8 +20,7 @@ from .sources import Decoded, encode, no_gc
 WRITE, CHECK, DIFF = "write", "check", "diff"
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     root: Path
     config: Config = Config()
     mode: str = WRITE
@@ -30,18 +28,20 @@ class Options:
     parallel: bool = True
 
 
-@dataclass
-class _Candidate:
+class _Candidate(NamedTuple):
     path: Path
     shown: str
     key: str
     decoded: Decoded
 
 
-@dataclass
 class Report:
-    findings: list[Finding] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    """What a run found and which files it changed (or would change)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.changed: list[str] = []
+        self.changed_keys: list[str] = []  # the same files, as project keys
 
     @property
     def exit_code(self) -> int:
@@ -162,6 +162,7 @@ def _fix_all(
         if options.mode == CHECK:
             # The decisions settle whether the file changes; --check needs no new text.
             report.changed.append(candidate.shown)
+            report.changed_keys.append(candidate.key)
         else:
             pending.append((candidate, workers.submit(apply_plan, plan, parallel)))
     for candidate, future in pending:
@@ -177,6 +178,7 @@ def _emit(
 ) -> None:
     new_bytes = encode(new_text, candidate.decoded.encoding)
     report.changed.append(candidate.shown)
+    report.changed_keys.append(candidate.key)
     if options.mode == DIFF:
         out.writelines(
             difflib.unified_diff(
@@ -191,6 +193,7 @@ def _emit(
             write_atomic(candidate.path, new_bytes)
         except OSError as exc:
             report.changed.remove(candidate.shown)
+            report.changed_keys.remove(candidate.key)
             report.findings.append(
                 Finding(candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}")
             )

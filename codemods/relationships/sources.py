@@ -6,17 +6,17 @@
 
 from __future__ import annotations
 
-import ast
 import bisect
+import codecs
 import contextlib
 import gc
-import io
 import re
-import tokenize
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, NamedTuple, Union
+
+if TYPE_CHECKING:
+    import ast
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -36,6 +36,8 @@ def no_gc() -> Iterator[None]:
 
 def parse_python(source: Union[str, bytes]) -> ast.Module:
     """`ast.parse`, without its warnings (invalid escapes are the project's business)."""
+    import ast
+
     with warnings.catch_warnings(), no_gc():
         warnings.simplefilter("ignore")
         return ast.parse(source)
@@ -45,26 +47,46 @@ class SourceError(Exception):
     """The bytes are not text Python could read; the message says why, in one line."""
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     text: str
     encoding: str
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:#.*)?$")
+_LINES = re.compile(rb"\r\n|\r|\n")
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding Python reads the file in (PEP 263): a BOM, or a coding cookie on one of the
+    first two lines, else UTF-8. Raises SourceError for an unknown or contradictory one."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    lines = _LINES.split(data[3 if bom else 0 : 4096], maxsplit=2)
+    found = _COOKIE.match(lines[0])
+    if found is None and len(lines) > 1 and _BLANK_OR_COMMENT.match(lines[0]):
+        found = _COOKIE.match(lines[1])
+    if found is None:
+        return "utf-8-sig" if bom else "utf-8"
+    name = found.group(1).decode("ascii", "replace")
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise SourceError(f"cannot decode: unknown encoding: {name}") from None
+    if codec.name == "utf-8":
+        return "utf-8-sig" if bom else "utf-8"
+    if bom:
+        raise SourceError(f"cannot decode: a UTF-8 BOM and a coding cookie for {name}")
+    return codec.name
 
 
 def decode(data: bytes) -> Decoded:
     if b"\0" in data:
         raise SourceError("contains NUL bytes (binary file?)")
+    encoding = detect_encoding(data)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise SourceError(_undecodable(exc)) from None
-    except (SyntaxError, LookupError) as exc:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as utf8_error:
-            raise SourceError(_undecodable(utf8_error)) from None
-        raise SourceError(f"cannot decode: {exc}") from None
     if text.encode(encoding) != data:
         raise SourceError(f"does not round-trip through its encoding {encoding}")
     return Decoded(text, encoding)

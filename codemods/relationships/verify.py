@@ -1,0 +1,229 @@
+"""`--verify`: import the rewritten modules, each alone, then every model module together, each time
+in a fresh interpreter, and configure the mappers. The only part of the tool that runs project code.
+
+saas/models.py:16:1: verify: configure_mappers() after importing saas.models alone: InvalidRequestError:
+    When initializing mapper Mapper[UsageEvent(usage_events)], expression 'Subscription' failed to
+    locate a name ('Subscription'). ...      (one line: the class or line to blame, the check, the error)
+
+A model module is a project file whose bytes hold `relationship(`, `__tablename__` or `Mapped[`,
+that has a module name, and is neither `exclude`d nor a test file (tests define throwaway models
+and fixtures that the application never imports together).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, TextIO
+
+from .config import Config
+from .discover import is_excluded, project_files, relative_key
+from .findings import ERROR, VERIFY, Finding, exit_code
+from .parallel import cores
+from .project import Project
+from .spelling import import_root
+
+TIMEOUT = 60  # seconds for one interpreter to import its modules and configure
+MODEL_MARKERS = (b"relationship(", b"__tablename__", b"Mapped[")
+TEST_DIRS = frozenset({"tests", "test"})
+_CHILD = (Path(__file__).parent / "verify_child.py").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str  # the file, relative to the project root
+    name: str  # its dotted name under `root`
+    root: str  # the import root it is named under ("" is the project root)
+
+
+@dataclass
+class Verification:
+    findings: list[Finding] = field(default_factory=list)
+    alone: int = 0
+    together: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.findings)
+
+
+def sqlalchemy_missing() -> Optional[str]:
+    """Why the checks cannot run in this interpreter, if they cannot."""
+    try:
+        if importlib.util.find_spec("sqlalchemy") is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    return (
+        f"--verify imports the project with this interpreter ({sys.executable}), which cannot "
+        "import sqlalchemy; install it where fix-relationships runs"
+    )
+
+
+def module_of(project: Project, key: str) -> Optional[Module]:
+    """The module name the file is imported by: under the first `src` root that holds it, else
+    under the root that the codemod spells the file's own imports from."""
+    roots = [r for r in project.src if project.name_under(key, r) is not None]
+    root = roots[0] if roots else import_root(project, key, key)
+    name = project.name_under(key, root) if root is not None else None
+    return Module(key, ".".join(name), root) if name and root is not None else None
+
+
+def is_test_file(key: str) -> bool:
+    *dirs, name = key.split("/")
+    if any(d in TEST_DIRS for d in dirs) or name == "conftest.py":
+        return True
+    return name.startswith("test_") or name.endswith("_test.py")
+
+
+def model_modules(project: Project, exclude: Sequence[str]) -> list[Module]:
+    """One file per module name (a name shadowed by another root is imported once), by name."""
+    found: dict[str, Module] = {}
+    for key in project.files:
+        if is_excluded(key, exclude) or is_test_file(key):
+            continue
+        try:
+            data = project.read(key)
+        except OSError:
+            continue
+        module = module_of(project, key) if any(m in data for m in MODEL_MARKERS) else None
+        if module is not None:
+            found.setdefault(module.name, module)
+    return [found[name] for name in sorted(found)]
+
+
+def _environment(project: Project, modules: Sequence[Module]) -> dict[str, str]:
+    """`PYTHONPATH`: every `src` root, the roots the checked modules are named under, the
+    project root, then whatever was already there."""
+    root = project.root
+    roots = list(dict.fromkeys([*project.src, *(m.root for m in modules), ""]))
+    paths = [str(root / r) if r else str(root) for r in roots]
+    inherited = os.environ.get("PYTHONPATH")
+    paths.extend([inherited] if inherited else [])
+    # Leave the project tree as it was: no __pycache__ directories.
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def run_check(root: Path, names: Sequence[str], env: dict[str, str]) -> dict[str, Any]:
+    """Import `names` and configure in a fresh interpreter: verify_child.py's record."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, *names],
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"stage": "timeout", "error": f"did not finish within {TIMEOUT} s"}
+    except OSError as exc:
+        return {"stage": "start", "error": f"cannot start {sys.executable}: {exc.strerror or exc}"}
+    try:
+        record = json.loads(done.stdout)
+    except ValueError:
+        record = None
+    if isinstance(record, dict) and isinstance(record.get("stage"), str):
+        return record
+    # The project ended the interpreter (os._exit, a crash) before the child could answer.
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    last = f": {lines[-1]}" if lines else ""
+    error = f"the interpreter exited with code {done.returncode} before answering{last}"
+    return {"stage": "crash", "error": error}
+
+
+def _project_place(project: Project, places: Sequence[Sequence[Any]]) -> Optional[tuple[str, int]]:
+    """The innermost place that is a project file: the line that raised, or the failed class."""
+    for filename, line in reversed(places):
+        key = relative_key(Path(filename), project.root)
+        if key in project.file_set:
+            return key, int(line)
+    return None
+
+
+def _subject(job: Sequence[Module], together: bool, failed: Optional[str]) -> tuple[str, str]:
+    """What the check imported, in words, and the file to name when no project line is to blame."""
+    if not together:
+        return f"{job[0].name} alone", job[0].key
+    culprit = next((m for m in job if m.name == failed), None)
+    if culprit is not None:
+        return f"{culprit.name} with the other model modules", culprit.key
+    return f"the {len(job)} model module(s) together", "."
+
+
+def _finding(project: Project, record: dict[str, Any], subject: str, fallback: str) -> Finding:
+    stage = record["stage"]
+    if stage == "import":
+        what = f"importing {subject}"
+    elif stage == "configure":
+        what = f"configure_mappers() after importing {subject}"
+    else:
+        what = f"importing {subject} and configuring"
+    key, line = _project_place(project, record.get("places", [])) or (fallback, 0)
+    kind = ERROR if stage == "start" else VERIFY
+    return Finding(key, line, 1 if line else 0, kind, f"{what}: {record['error']}")
+
+
+def _check_all(project: Project, jobs: list[list[Module]]) -> list[dict[str, Any]]:
+    """Every check in its own interpreter, as many at a time as there are cores."""
+    root = project.root
+    env = _environment(project, [m for job in jobs for m in job])
+    workers = max(1, min(cores(), len(jobs)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda job: run_check(root, [m.name for m in job], env), jobs))
+
+
+def _alone(project: Project, changed: Sequence[str], verbose: bool, err: TextIO) -> list[Module]:
+    modules = []
+    for key in sorted(set(changed)):
+        module = module_of(project, key)
+        if module is not None:
+            modules.append(module)
+        elif verbose:
+            print(f"Not verifying {key} alone: it has no importable module name", file=err)
+    return modules
+
+
+def verify(
+    root: Path,
+    config: Config,
+    changed: Sequence[str],
+    verbose: bool = False,
+    out: Optional[TextIO] = None,
+    err: Optional[TextIO] = None,
+) -> Verification:
+    """Check the `changed` files alone, then the model modules together; print what failed."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    project = Project(root, project_files(root), config.src)
+    alone = _alone(project, changed, verbose, err)
+    models = model_modules(project, config.exclude)
+    jobs = [[m] for m in alone] + ([models] if models else [])
+    result = Verification(alone=len(alone), together=len(models))
+    for job, record in zip(jobs, _check_all(project, jobs)):
+        together = job is models
+        if verbose:
+            subject = _subject(job, together, None)[0]
+            names = f" ({', '.join(m.name for m in job)})" if together else ""
+            status = "ok" if record["stage"] == "ok" else "failed"
+            print(f"Verifying {subject}{names}: {status}", file=err)
+        if record["stage"] != "ok":
+            subject, fallback = _subject(job, together, record.get("module"))
+            result.findings.append(_finding(project, record, subject, fallback))
+    for finding in result.findings:
+        print(finding.format(), file=out)
+    print(
+        f"fix-relationships: verified {result.alone} module(s) alone and {result.together} "
+        f"model module(s) together, {len(result.findings)} failure(s)",
+        file=err,
+    )
+    return result

@@ -1,0 +1,245 @@
+"""`--verify`: real SQLAlchemy in real fresh interpreters, on temporary project trees."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from project_helpers import BASE_PROJECT, REPO, run_cli, write_project
+
+SEED = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.database import Base
+
+
+class UsageEvent(Base):
+    __tablename__ = "usage_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
+"""
+# Imports saas.models at module level: the rewrite of SEED must put its import under TYPE_CHECKING.
+ECOMMERCE_IMPORTING_SAAS = (
+    BASE_PROJECT["ecommerce/models.py"] + "\n\nfrom saas.models import UsageEvent  # noqa: E402\n"
+)
+BOOM = (
+    BASE_PROJECT["ecommerce/models.py"]
+    + '\nprint("noise from the project")\nraise RuntimeError("boom")\n'
+)
+EXITS = BASE_PROJECT["ecommerce/models.py"] + "\nimport os  # noqa: E402\n\nos._exit(3)\n"
+
+
+def _verify_lines(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if ": verify: " in line]
+
+
+def _summary(stderr: str) -> str:
+    return stderr.splitlines()[-1]
+
+
+LAYOUTS = [
+    pytest.param({}, "", id="flat"),
+    pytest.param(
+        {"pyproject.toml": '[tool.fix-relationships]\nsrc = ["backend"]\n'}, "backend/", id="src"
+    ),
+    pytest.param({}, "backend/", id="derived-root"),
+]
+
+
+@pytest.mark.parametrize(("extra", "prefix"), LAYOUTS)
+def test_fixed_seed_verifies_alone_and_together(
+    project_dir: Path, extra: dict[str, str], prefix: str
+) -> None:
+    files = {f"{prefix}{k}": v for k, v in {**BASE_PROJECT, "saas/models.py": SEED}.items()}
+    write_project(project_dir, {**files, **extra})
+    result = run_cli(project_dir, "--verify", "-v")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f'{prefix}saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription"' in (
+        result.stdout
+    )
+    assert _verify_lines(result.stdout) == []
+    assert "Verifying saas.models alone: ok" in result.stderr.splitlines()
+    assert (
+        "Verifying the 2 model module(s) together (ecommerce.models, saas.models): ok"
+        in result.stderr.splitlines()
+    )
+    assert _summary(result.stderr) == (
+        "fix-relationships: verified 1 module(s) alone and 2 model module(s) together, 0 failure(s)"
+    )
+    assert not list(project_dir.rglob("__pycache__"))
+
+    again = run_cli(project_dir, "--verify")
+    assert (again.returncode, again.stdout) == (0, "")
+    assert _summary(again.stderr) == (
+        "fix-relationships: verified 0 module(s) alone and 2 model module(s) together, 0 failure(s)"
+    )
+
+
+def test_model_modules_leave_out_tests_and_excluded_files(project_dir: Path) -> None:
+    never = '__tablename__ = "x"\nraise RuntimeError("must not be imported")\n'
+    write_project(
+        project_dir,
+        {
+            **BASE_PROJECT,
+            "saas/models.py": SEED.replace('"ecommerce.models.Subscription"', '"Subscription"'),
+            "tests/test_models.py": never,
+            "saas/conftest.py": never,
+            "fixtures/old_models.py": never,
+            "pyproject.toml": '[tool.fix-relationships]\nexclude = ["fixtures"]\n',
+        },
+    )
+    result = run_cli(project_dir, "--verify", "-v")
+    assert result.returncode == 0, result.stdout
+    assert _summary(result.stderr).startswith(
+        "fix-relationships: verified 0 module(s) alone and 2 model module(s) together, 0 failure(s)"
+    )
+
+
+FAILURES = [
+    pytest.param(
+        {"ecommerce/models.py": ECOMMERCE_IMPORTING_SAAS, "saas/models.py": SEED},
+        1,
+        [
+            (
+                "saas/models.py:16:1: verify: configure_mappers() after importing saas.models "
+                "alone: InvalidRequestError: ",
+                "expression 'Subscription' failed to locate a name ('Subscription')",
+            )
+        ],
+        id="type-checking-import-alone",
+    ),
+    pytest.param(
+        {"saas/models.py": SEED.replace("ecommerce.models", "vendor.models")},
+        0,
+        [
+            (
+                "saas/models.py:11:1: verify: configure_mappers() after importing the 2 model "
+                "module(s) together: InvalidRequestError: ",
+                "expression 'vendor.models.Subscription' failed to locate a name",
+            )
+        ],
+        id="points-outside-the-project",
+    ),
+    pytest.param(
+        {"saas/models.py": SEED.replace("models.Subscription", "models.Subscriptoin")},
+        0,
+        [
+            (
+                "saas/models.py:11:1: verify: configure_mappers() after importing the 2 model "
+                "module(s) together: InvalidRequestError: ",
+                "no mapped classes registered under the name 'Subscriptoin'",
+            )
+        ],
+        id="broken-typo",
+    ),
+    pytest.param(
+        {"ecommerce/models.py": BOOM, "saas/models.py": SEED},
+        1,
+        [
+            (
+                "ecommerce/models.py:19:1: verify: importing saas.models alone: ",
+                "RuntimeError: boom",
+            ),
+            (
+                "ecommerce/models.py:19:1: verify: importing ecommerce.models with the other "
+                "model modules: ",
+                "RuntimeError: boom",
+            ),
+        ],
+        id="import-raises",
+    ),
+    pytest.param(
+        {"ecommerce/models.py": EXITS, "saas/models.py": SEED},
+        1,
+        [
+            (
+                "saas/models.py: verify: importing saas.models alone and configuring: ",
+                "the interpreter exited with code 3 before answering",
+            ),
+            (
+                ".: verify: importing the 2 model module(s) together and configuring: ",
+                "the interpreter exited with code 3 before answering",
+            ),
+        ],
+        id="import-ends-the-interpreter",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "alone", "expected"), FAILURES)
+def test_failure_is_one_line_with_the_message_and_exit_one(
+    project_dir: Path, files: dict[str, str], alone: int, expected: list[tuple[str, str]]
+) -> None:
+    write_project(project_dir, {**BASE_PROJECT, **files})
+    result = run_cli(project_dir, "--verify")
+    assert result.returncode == 1
+    lines = _verify_lines(result.stdout)
+    assert len(lines) == len(expected), result.stdout
+    for line, (start, message) in zip(lines, expected):
+        assert line.startswith(start), line
+        assert message in line
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "noise from the project" not in result.stdout
+    assert _summary(result.stderr) == (
+        f"fix-relationships: verified {alone} module(s) alone and 2 model module(s) together, "
+        f"{len(expected)} failure(s)"
+    )
+
+
+@pytest.mark.parametrize("mode", ["--check", "--diff"])
+def test_verify_with_check_or_diff_is_bad_usage(project_dir: Path, mode: str) -> None:
+    write_project(project_dir, {**BASE_PROJECT, "saas/models.py": SEED})
+    result = run_cli(project_dir, "--verify", mode)
+    assert (result.returncode, result.stdout) == (2, "")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("fix-relationships: error: --verify ")
+    assert (project_dir / "saas/models.py").read_text() == SEED
+
+
+def test_without_sqlalchemy_is_one_line_exit_two(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from codemods.fix_relationships import main
+
+    write_project(project_dir, {**BASE_PROJECT, "saas/models.py": SEED})
+    monkeypatch.chdir(project_dir)
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)
+    assert main(["--verify"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert "cannot import sqlalchemy" in line
+    assert (project_dir / "saas/models.py").read_text() == SEED
+
+
+def test_a_check_that_hangs_is_stopped_and_reported(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from codemods.relationships import verify
+    from codemods.relationships.config import Config
+
+    slow = BASE_PROJECT["ecommerce/models.py"] + "\nimport time\n\ntime.sleep(60)\n"
+    write_project(project_dir, {**BASE_PROJECT, "ecommerce/models.py": slow})
+    monkeypatch.setattr(verify, "TIMEOUT", 1)
+    result = verify.verify(project_dir, Config(), [])
+    assert result.exit_code == 1
+    assert [f.format() for f in result.findings] == [
+        ".: verify: importing the 1 model module(s) together and configuring: "
+        "did not finish within 1 s"
+    ]
+    assert capsys.readouterr().out.splitlines() == [f.format() for f in result.findings]
+
+
+def test_readme_shows_the_output_of_the_type_checking_case(project_dir: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `--verify`\n", 1)[1]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    write_project(
+        project_dir,
+        {**BASE_PROJECT, "ecommerce/models.py": ECOMMERCE_IMPORTING_SAAS, "saas/models.py": SEED},
+    )
+    result = run_cli(project_dir, "--verify")
+    assert shown.splitlines() == [*_verify_lines(result.stdout), _summary(result.stderr)]
