@@ -44,6 +44,25 @@ class Subscription(Base):
     plan = relationship(Plan)
 """
 
+# The seed bug: a model module naming its target as a dotted path, and its fix.
+SEED = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.database import Base
+
+
+class UsageEvent(Base):
+    __tablename__ = "usage_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
+"""
+FIXED = SEED.replace(
+    "from core.database import Base\n",
+    "from core.database import Base\nfrom ecommerce.models import Subscription  # noqa: F401\n",
+).replace('"ecommerce.models.Subscription"', '"Subscription"')
+
 # A project shaped like the demo backend: three top-level packages, imported absolutely.
 BASE_PROJECT: dict[str, str] = {
     "core/__init__.py": "",

@@ -8,25 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from project_helpers import BASE_PROJECT, REPO, dedent, run_cli, write_project
-
-SEED = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from core.database import Base
-
-
-class UsageEvent(Base):
-    __tablename__ = "usage_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
-"""
-FIXED = SEED.replace(
-    "from core.database import Base\n",
-    "from core.database import Base\nfrom ecommerce.models import Subscription  # noqa: F401\n",
-).replace('"ecommerce.models.Subscription"', '"Subscription"')
+from project_helpers import BASE_PROJECT, FIXED, REPO, SEED, dedent, run_cli, write_project
 
 
 @pytest.fixture

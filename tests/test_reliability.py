@@ -10,29 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from project_helpers import BASE_PROJECT, run_cli, write_project
+from project_helpers import BASE_PROJECT, FIXED, SEED, run_cli, write_project
 
 from codemods.relationships import run as run_module
 from codemods.relationships.config import Config
 from codemods.relationships.run import Options, run
 
-SEED = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from core.database import Base
-
-
-class UsageEvent(Base):
-    __tablename__ = "usage_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
-"""
-FIXED = SEED.replace(
-    "from core.database import Base\n",
-    "from core.database import Base\nfrom ecommerce.models import Subscription  # noqa: F401\n",
-).replace('"ecommerce.models.Subscription"', '"Subscription"')
 TARGET = (
     b'from sqlalchemy.orm import relationship\nx = relationship("ecommerce.models.Subscription")\n'
 )

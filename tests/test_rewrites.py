@@ -433,3 +433,9 @@ def test_rewrite_reports_each_target(project_dir: Path) -> None:
         'saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription" '
         "(import added: from ecommerce.models import Subscription)"
     )
+
+
+def test_the_table_seed_is_the_shared_seed() -> None:
+    import project_helpers
+
+    assert (SEED, SEED_FIXED) == (project_helpers.SEED, project_helpers.FIXED)

@@ -8,21 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from project_helpers import BASE_PROJECT, dedent, run_cli, run_python, write_project
-
-SEED = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from core.database import Base
-
-
-class UsageEvent(Base):
-    __tablename__ = "usage_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
-"""
+from project_helpers import BASE_PROJECT, SEED, dedent, run_cli, run_python, write_project
 
 ROUND_TRIP = """\
 import importlib

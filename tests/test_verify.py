@@ -6,21 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from project_helpers import BASE_PROJECT, REPO, run_cli, write_project
+from project_helpers import BASE_PROJECT, REPO, SEED, run_cli, write_project
 
-SEED = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from core.database import Base
-
-
-class UsageEvent(Base):
-    __tablename__ = "usage_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    subscription = relationship("ecommerce.models.Subscription", backref="usage_events")
-"""
 # Imports saas.models at module level: the rewrite of SEED must put its import under TYPE_CHECKING.
 ECOMMERCE_IMPORTING_SAAS = (
     BASE_PROJECT["ecommerce/models.py"] + "\n\nfrom saas.models import UsageEvent  # noqa: E402\n"

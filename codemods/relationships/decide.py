@@ -8,6 +8,7 @@ relationship("billing.models.Invoice")       # two mapped classes named Invoice
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -116,16 +117,16 @@ class Decider:
             if info is None:
                 return f"cannot parse {file}, which defines a class named {target.name}"
             if self.project.may_nest(target.name, file):
-                candidates = info.classes(target.name)
+                candidates = info.classes(target.name, functools.partial(self.project.parse, file))
             else:
                 candidates = info.toplevel_classes.get(target.name, [])
             for cls in candidates:
-                if cls.node is target.cls.node:
+                if file == target.file and cls.position == target.cls.position:
                     continue
                 if not self.mapped.provably_unmapped(file, cls):
                     return (
                         f"another class named {target.name} may be mapped: "
-                        f"{file}:{cls.node.lineno}; the bare name would be ambiguous"
+                        f"{file}:{cls.lineno}; the bare name would be ambiguous"
                     )
         return None
 

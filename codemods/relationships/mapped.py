@@ -45,18 +45,6 @@ _MAPPING_ATTRIBUTES = frozenset({"__tablename__", "__table__", "__mapper_args__"
 _SAFE_METACLASSES = frozenset({"abc.ABCMeta", "enum.EnumMeta", "enum.EnumType", "builtins.type"})
 
 
-def _body_assigns(node: ast.ClassDef) -> dict[str, Optional[ast.expr]]:
-    found: dict[str, Optional[ast.expr]] = {}
-    for stmt in node.body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    found[target.id] = stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            found[stmt.target.id] = stmt.value
-    return found
-
-
 def _is_true(node: Optional[ast.expr]) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
@@ -64,10 +52,10 @@ def _is_true(node: Optional[ast.expr]) -> bool:
 class MappedCheck:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self._cache: dict[tuple[str, int], bool] = {}
+        self._cache: dict[tuple[str, int, int], bool] = {}
 
     def provably_unmapped(self, file: str, cls: ClassInfo) -> bool:
-        key = (file, id(cls.node))
+        key = (file, *cls.position)
         if key not in self._cache:
             self._cache[key] = False  # a cycle through bases proves nothing
             self._cache[key] = self._check(file, cls)
@@ -76,24 +64,24 @@ class MappedCheck:
     def _check(self, file: str, cls: ClassInfo) -> bool:
         if self.resolver.project.mapped_imperatively(cls.name):
             return False
-        assigns = _body_assigns(cls.node)
+        assigns = dict(cls.assigns)
         if _is_true(assigns.get("__abstract__")):
             return True
         if _MAPPING_ATTRIBUTES & assigns.keys():
             return False
         scopes = self.resolver.module_scopes(file)
-        for decorator in cls.node.decorator_list:
+        for decorator in cls.decorators:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             meaning = self.resolver.expr(file, scopes, target)
             if not (isinstance(meaning, External) and meaning.qname in _SAFE_DECORATORS):
                 return False
-        for keyword in cls.node.keywords:
+        for keyword in cls.keywords:
             meaning = self.resolver.expr(file, scopes, keyword.value)
             if keyword.arg != "metaclass" or not (
                 isinstance(meaning, External) and meaning.qname in _SAFE_METACLASSES
             ):
                 return False
-        return all(self._safe_base(file, base) for base in cls.node.bases)
+        return all(self._safe_base(file, base) for base in cls.bases)
 
     def _safe_base(self, file: str, base: ast.expr) -> bool:
         while isinstance(base, ast.Subscript):

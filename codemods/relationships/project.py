@@ -8,6 +8,7 @@ whose full name ends with `ecommerce.models`.
 
 from __future__ import annotations
 
+import ast
 import keyword
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -129,12 +130,15 @@ class Project:
             self._infos[relpath] = self._parse(relpath)
         return self._infos[relpath]
 
-    def _parse(self, relpath: str) -> Optional[ModuleInfo]:
+    def parse(self, relpath: str) -> Optional[ast.Module]:
         try:
-            tree = parse_python(self.read(relpath))
+            return parse_python(self.read(relpath))
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        return scan_module(tree)
+
+    def _parse(self, relpath: str) -> Optional[ModuleInfo]:
+        tree = self.parse(relpath)
+        return None if tree is None else scan_module(tree, keep_tree=False)
 
     def set_info(self, relpath: str, info: Optional[ModuleInfo]) -> None:
         self._infos[relpath] = info

@@ -7,7 +7,7 @@ class Plan(Base): ...            ->  classes["Plan"] == [ClassInfo(name="Plan", 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -58,14 +58,47 @@ class ImportStmt:
 
 @dataclass(frozen=True)
 class ClassInfo:
+    """What a `class` statement says about mapping: its bases, keywords, decorators, and the
+    values assigned in its body. The body itself is not kept: the index stays small."""
+
     name: str
-    node: ast.ClassDef
+    lineno: int
+    col: int
     toplevel: bool
+    bases: tuple[ast.expr, ...]
+    keywords: tuple[ast.keyword, ...]
+    decorators: tuple[ast.expr, ...]
+    assigns: tuple[tuple[str, Optional[ast.expr]], ...]
+
+    @classmethod
+    def of(cls, node: ast.ClassDef, toplevel: bool) -> ClassInfo:
+        assigns: list[tuple[str, Optional[ast.expr]]] = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign):
+                value = stmt.value if isinstance(stmt.value, ast.Constant) else None
+                assigns.extend((t.id, value) for t in stmt.targets if isinstance(t, ast.Name))
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = stmt.value if isinstance(stmt.value, ast.Constant) else None
+                assigns.append((stmt.target.id, value))
+        return cls(
+            node.name,
+            node.lineno,
+            node.col_offset,
+            toplevel,
+            tuple(node.bases),
+            tuple(node.keywords),
+            tuple(node.decorator_list),
+            tuple(assigns),
+        )
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.lineno, self.col)
 
 
 @dataclass
 class ModuleInfo:
-    tree: ast.Module
+    tree: Optional[ast.Module]  # kept for the files being fixed only
     bindings: dict[str, list[Bound]] = field(default_factory=dict)
     imports: list[ImportStmt] = field(default_factory=list)
     star_imports: list[tuple[str, int]] = field(default_factory=list)
@@ -81,6 +114,7 @@ class ModuleInfo:
     def loaded_names(self) -> frozenset[str]:
         """Names the module reads anywhere (walked for the first ask only)."""
         if self._loaded is None:
+            assert self.tree is not None, "loaded_names() needs a module scanned with its tree"
             self._loaded = frozenset(
                 node.id
                 for node in ast.walk(self.tree)
@@ -88,15 +122,23 @@ class ModuleInfo:
             )
         return self._loaded
 
-    def classes(self, name: str) -> list[ClassInfo]:
-        """Every `class <name>` statement, nested ones too (walked for the first ask only)."""
+    def classes(self, name: str, load_tree: Callable[[], Optional[ast.Module]]) -> list[ClassInfo]:
+        """Every `class <name>` statement, nested ones too (found on the first ask only, in the
+        kept tree or in one loaded for the purpose)."""
         if self._all_classes is None:
+            tree = self.tree or load_tree()
+            if tree is None:
+                return [
+                    c for infos in self.toplevel_classes.values() for c in infos if c.name == name
+                ]
             self._all_classes = {}
-            toplevel = {id(c.node) for infos in self.toplevel_classes.values() for c in infos}
-            for node in ast.walk(self.tree):
+            toplevel = {c.position for infos in self.toplevel_classes.values() for c in infos}
+            for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef):
-                    info = ClassInfo(node.name, node, id(node) in toplevel)
-                    self._all_classes.setdefault(node.name, []).append(info)
+                    at = (node.lineno, node.col_offset)
+                    self._all_classes.setdefault(node.name, []).append(
+                        ClassInfo.of(node, at in toplevel)
+                    )
         return self._all_classes.get(name, [])
 
 
@@ -130,6 +172,12 @@ def _target_names(target: ast.expr) -> Iterator[str]:
             yield node.id
 
 
+def _alias_value(value: Optional[ast.expr]) -> Optional[ast.expr]:
+    """The assigned value when it can alias something (`rel = orm.relationship`, `db = X()`);
+    other values are not kept, so that the index does not hold on to large expressions."""
+    return value if isinstance(value, (ast.Name, ast.Attribute, ast.Call)) else None
+
+
 def _statement_bindings(stmt: ast.stmt) -> Iterator[tuple[str, Binding]]:
     """Names a statement binds in its own scope (not those of nested blocks)."""
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -142,9 +190,10 @@ def _statement_bindings(stmt: ast.stmt) -> Iterator[tuple[str, Binding]]:
         simple = len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
         for target in stmt.targets:
             for name in _target_names(target):
-                yield name, Defined("assign", stmt.value if simple else None)
+                yield name, Defined("assign", _alias_value(stmt.value) if simple else None)
     elif isinstance(stmt, ast.AnnAssign):
-        yield from ((n, Defined("assign", stmt.value)) for n in _target_names(stmt.target))
+        value = _alias_value(stmt.value)
+        yield from ((n, Defined("assign", value)) for n in _target_names(stmt.target))
     elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
         yield from ((n, Defined("other")) for n in _target_names(stmt.target))
     elif isinstance(stmt, (ast.With, ast.AsyncWith)):
@@ -221,8 +270,8 @@ def function_bindings(
     return bindings
 
 
-def scan_module(tree: ast.Module) -> ModuleInfo:
-    info = ModuleInfo(tree)
+def scan_module(tree: ast.Module, keep_tree: bool = True) -> ModuleInfo:
+    info = ModuleInfo(tree if keep_tree else None)
     for stmt, tc in scope_statements(tree.body):
         for name, binding in _statement_bindings(stmt):
             info.bindings.setdefault(name, []).append(Bound(binding, tc, stmt.lineno))
@@ -231,7 +280,7 @@ def scan_module(tree: ast.Module) -> ModuleInfo:
         if not tc:
             _record_import(info, stmt)
         if isinstance(stmt, ast.ClassDef):
-            info.toplevel_classes.setdefault(stmt.name, []).append(ClassInfo(stmt.name, stmt, True))
+            info.toplevel_classes.setdefault(stmt.name, []).append(ClassInfo.of(stmt, True))
     return info
 
 

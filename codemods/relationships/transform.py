@@ -76,7 +76,7 @@ def plan_file(
     known = decider.project.known_info(file)
     try:
         # The index may have parsed this file already (as a target, or on an import path).
-        tree = known.tree if known is not None else parse_python(text)
+        tree = known.tree if known is not None and known.tree is not None else parse_python(text)
     except SyntaxError as exc:
         line, col = exc.lineno or 0, exc.offset or 0
         findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}"))
@@ -84,7 +84,7 @@ def plan_file(
     except (ValueError, RecursionError, MemoryError) as exc:
         findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}"))
         return None
-    if known is None:
+    if known is None or known.tree is None:
         decider.project.set_info(file, scan_module(tree))
     source = SourceText(text)
     found = find_references(file, tree, source, decider.resolver)
@@ -94,6 +94,9 @@ def plan_file(
     rewrites = [d for d in decisions if isinstance(d, Rewrite)]
     for decision in decisions:
         findings.extend(_report(path, source, decision))
+    info = decider.project.known_info(file)
+    if info is not None:
+        info.tree = None  # decided: later files need its facts, not its syntax tree
     if not rewrites:
         return None
     return Plan(
