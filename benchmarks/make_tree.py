@@ -1,0 +1,195 @@
+"""Generate the synthetic project the benchmarks run on (deterministic for a given spec).
+
+    python benchmarks/make_tree.py                 # ~5,000 modules, ~70 MB in benchmarks/.work/tree
+    python benchmarks/make_tree.py --quick /tmp/t  # a small one
+
+A stamp file records the spec and a hash of the generator; a tree whose stamp matches is reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import random
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from source_models import model_source
+from source_ordinary import ordinary_source
+from tree_layout import Layout, Module, TreeSpec, plan_layout
+from tree_models import ModelModule, is_ambiguous, plan_models
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_TREE = HERE / ".work" / "tree"
+STAMP = ".make_tree.json"
+GENERATOR_FILES = (
+    "make_tree.py", "tree_layout.py", "tree_models.py", "source_models.py",
+    "source_ordinary.py", "vocabulary.py",
+)  # fmt: skip
+
+FULL = TreeSpec()
+QUICK = TreeSpec(modules=600, model_modules=40)
+
+PYPROJECT = """\
+[project]
+name = "acme"
+version = "0.0.0"
+requires-python = ">=3.9"
+
+[tool.ruff]
+target-version = "py39"
+src = ["src"]
+"""
+
+DB = '''"""The declarative base every model of the project shares."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+'''
+
+
+@dataclasses.dataclass(frozen=True)
+class TreeInfo:
+    root: Path
+    spec: TreeSpec
+    files: int
+    size: int  # bytes of Python source
+    model_files: list[str]
+    dotted_files: list[str]  # model files with at least one dotted relationship target
+    ordinary_files: list[str]
+    package_files: list[str]
+
+    def to_json(self) -> dict[str, object]:
+        data = dataclasses.asdict(self)
+        del data["root"]
+        return data
+
+
+def ensure_tree(spec: TreeSpec, root: Path, *, force: bool = False) -> TreeInfo:
+    """Build the tree at `root` unless a tree built from the same spec and generator is there."""
+    stamp = root / STAMP
+    if not force and stamp.is_file():
+        data = json.loads(stamp.read_text())
+        if data.get("generator") == generator_hash() and data["spec"] == dataclasses.asdict(spec):
+            data.pop("generator")
+            data["spec"] = TreeSpec(**data["spec"])
+            return TreeInfo(root=root, **data)
+    return write_tree(spec, root)
+
+
+def write_tree(spec: TreeSpec, root: Path) -> TreeInfo:
+    building = root.with_name(f"{root.name}.building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    info = dataclasses.replace(_write_files(spec, building), root=root)
+    stamp = {"generator": generator_hash(), **info.to_json()}
+    stamp["spec"] = dataclasses.asdict(spec)
+    (building / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
+    shutil.rmtree(root, ignore_errors=True)
+    building.rename(root)
+    return info
+
+
+def generate(spec: TreeSpec) -> Iterator[tuple[str, str]]:
+    """Yield (relative path, source) for every file of the tree."""
+    layout = plan_layout(spec)
+    return _sources(spec, layout, plan_models(layout, spec.seed))
+
+
+def _sources(spec: TreeSpec, layout: Layout, plans: list[ModelModule]) -> Iterator[tuple[str, str]]:
+    ambiguous = {c.name for plan in plans for c in plan.classes if is_ambiguous(c, plans)}
+    by_name = {plan.module.name: plan for plan in plans}
+    yield "pyproject.toml", PYPROJECT
+    for module in layout.modules:
+        rng = random.Random(f"{spec.seed}:{module.name}")
+        if module.kind == "model":
+            yield module.path, model_source(by_name[module.name], ambiguous, rng)
+        else:
+            yield module.path, _plain_source(module, layout, plans, rng, spec)
+
+
+def generator_hash() -> str:
+    digest = hashlib.sha256()
+    for name in GENERATOR_FILES:
+        digest.update((HERE / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _write_files(spec: TreeSpec, root: Path) -> TreeInfo:
+    layout = plan_layout(spec)
+    plans = plan_models(layout, spec.seed)
+    total = 0
+    for path, text in _sources(spec, layout, plans):
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode()
+        target.write_bytes(data)
+        total += len(data) if path.endswith(".py") else 0
+    return TreeInfo(
+        root=root,
+        spec=spec,
+        files=len(layout.modules),
+        size=total,
+        model_files=[m.path for m in layout.of_kind("model")],
+        dotted_files=[p.module.path for p in plans if _has_dotted(p)],
+        ordinary_files=[m.path for m in layout.of_kind("ordinary")],
+        package_files=[m.path for m in layout.of_kind("package")],
+    )
+
+
+def _has_dotted(plan: ModelModule) -> bool:
+    return any(rel.dotted for cls in plan.classes for rel in cls.relationships)
+
+
+def _plain_source(
+    module: Module, layout: Layout, plans: list[ModelModule], rng: random.Random, spec: TreeSpec
+) -> str:
+    if module.name == "acme.db":
+        return DB
+    if module.kind == "package":
+        return (
+            f'"""{module.name.rpartition(".")[2].capitalize()}."""\n' if rng.random() < 0.6 else ""
+        )
+    models = [
+        cls.dotted for plan in plans if plan.module.domain == module.domain for cls in plan.classes
+    ]
+    mean_kb = spec.module_kb if module.kind == "ordinary" else 3.0
+    return ordinary_source(module.name, module.earlier, models, rng, mean_kb)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", type=Path, help=f"default: {DEFAULT_TREE}")
+    parser.add_argument("--quick", action="store_true", help="a small tree")
+    parser.add_argument("--modules", type=int)
+    parser.add_argument("--model-modules", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--force", action="store_true", help="rebuild even if the stamp matches")
+    args = parser.parse_args(argv)
+    spec = QUICK if args.quick else FULL
+    overrides = {"modules": args.modules, "model_modules": args.model_modules, "seed": args.seed}
+    spec = dataclasses.replace(spec, **{k: v for k, v in overrides.items() if v is not None})
+    root = args.root or DEFAULT_TREE.with_name("tree-quick" if args.quick else "tree")
+    started = time.perf_counter()
+    info = ensure_tree(spec, root, force=args.force)
+    print(describe(info), f"({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def describe(info: TreeInfo) -> str:
+    return (
+        f"{info.root}: {info.files} modules, {info.size / 1e6:.1f} MB, "
+        f"{len(info.model_files)} model modules "
+        f"({len(info.dotted_files)} with a dotted relationship target)"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
