@@ -50,6 +50,10 @@ _DOTTED_START = re.compile(
 TARGET = "target"
 ANNOTATION = "annotation"
 EXPRESSION_ARGUMENTS = ("primaryjoin", "secondaryjoin", "order_by", "foreign_keys", "remote_side")
+# Not statements, but holders of statement blocks (`match_case` exists from Python 3.10 on).
+_BLOCK_HOLDERS = tuple(
+    getattr(ast, name) for name in ("ExceptHandler", "match_case") if hasattr(ast, name)
+)
 _BACKREF = frozenset(f"{owner}.backref" for owner in _ORM_MODULES + _FLASK_SQLALCHEMY)
 _MAPPED = frozenset({"sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"})
 
@@ -158,7 +162,7 @@ class _Finder:
                 for child in value if isinstance(value, list) else [value]:
                     if isinstance(child, ast.stmt):
                         self.walk_body([child])
-                    elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    elif isinstance(child, _BLOCK_HOLDERS):
                         self.walk_body(child.body)
                     elif isinstance(child, ast.AST):
                         self._walk_expression(child)
