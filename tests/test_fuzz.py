@@ -62,18 +62,29 @@ def _ending_in_newline(program: str) -> str:
     return program if program.endswith(("\n", "\r")) else program + "\n"
 
 
-# A few hypothesmith programs one after the other: each is small, and a real module is longer.
-# Only the first steers hypothesis towards bigger programs (a test may target a label once).
-PROGRAMS = st.builds(
-    lambda first, more: "".join(_ending_in_newline(p) for p in [first, *more]),
-    st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()),
-    st.lists(
+def _programs(steered: bool) -> st.SearchStrategy[str]:
+    """A few hypothesmith programs one after the other: each is small, a real module longer.
+
+    Only the first is steered towards bigger programs: a test may target each label once.
+    """
+    return st.builds(
+        lambda first, more: "".join(_ending_in_newline(p) for p in [first, *more]),
         st.one_of(
-            hypothesmith.from_grammar(auto_target=False), hypothesmith.from_node(auto_target=False)
+            hypothesmith.from_grammar(auto_target=steered),
+            hypothesmith.from_node(auto_target=steered),
         ),
-        max_size=2,
-    ),
-)
+        st.lists(
+            st.one_of(
+                hypothesmith.from_grammar(auto_target=False),
+                hypothesmith.from_node(auto_target=False),
+            ),
+            max_size=2,
+        ),
+    )
+
+
+PROGRAMS = _programs(steered=True)
+MORE_PROGRAMS = _programs(steered=False)  # for a second program in the same test
 
 
 @pytest.fixture(scope="module")
@@ -344,6 +355,45 @@ def test_injected_relationships(
         assert after[marker] == ("Subscription", literal.replace(DOTTED, "Subscription"))
 
 
+# --- random programs elsewhere in the project -------------------------------------------------
+
+SEED = f"""\
+from sqlalchemy.orm import relationship
+
+from core.database import Base
+
+
+class UsageEvent(Base):
+    __tablename__ = "usage_events"
+    subscription = relationship("{DOTTED}", backref="usage_events")
+"""
+
+
+@pytest.fixture(scope="module")
+def other_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fuzz-others") / "project"
+    write_project(root, {**BASE_PROJECT, MODEL: SEED, "billing/__init__.py": ""})
+    return root
+
+
+@_settings(max_examples=30)
+@given(in_target=PROGRAMS, in_other=MORE_PROGRAMS)
+def test_random_programs_in_the_target_module_and_another(
+    other_root: Path, in_target: str, in_other: str
+) -> None:
+    """The project is read, and the proof made, over random code in the modules around the file."""
+    target = ECOMMERCE + "\n\n" + in_target
+    assume(_valid_module(target) and _valid_module(in_other))
+    (other_root / "ecommerce/models.py").write_bytes(target.encode("utf-8"))
+    (other_root / "billing/models.py").write_bytes(in_other.encode("utf-8"))
+    outcome = _fix(other_root, SEED)
+    assert not _errors(outcome)
+    if not (_may_block_rewrites(in_target) or _may_block_rewrites(in_other)):
+        assert len(_rewrites(outcome)) == 1, outcome.findings
+    if outcome.new_text is not None:
+        _assert_stable(other_root, outcome)
+
+
 # --- generated targets, quotes and layout -------------------------------------------------------
 
 # Dotted paths and what each becomes; the generated lowercase paths name no class of the project.
@@ -366,8 +416,16 @@ TARGET_VALUES = st.one_of(
 PREFIXES = ["", "r", "R", "u", "U"]
 STRING_QUOTES = ['"', "'", '"""', "'''"]
 OTHER_FORMS = ["f-string", "bytes", "concatenated", "escaped", "ignore-comment"]
-BEFORE_TARGET = ["", " ", "\n        ", "  # the target\n        ", "\n\n        "]
-AFTER_TARGET = ["", " ", "  # after the target\n    ", "\n    "]
+BEFORE_TARGET = [
+    "",
+    " ",
+    "\n        ",
+    "  # the target\n        ",
+    "\n\n        ",
+    " \\\n        ",
+    "  # the café's 🙂 target\n        ",
+]
+AFTER_TARGET = ["", " ", "  # after the target\n    ", "\n    ", "  # 注释\n    "]
 OTHER_ARGUMENTS = [
     "",
     ", backref='fuzz_{index}'",
@@ -378,6 +436,7 @@ OTHER_ARGUMENTS = [
 
 @dataclass(frozen=True)
 class Field:
+    name: str  # non-ASCII ones move the target's column in UTF-8 bytes, as `ast` counts it
     value: str
     form: str  # "plain" or one of OTHER_FORMS
     prefix: str
@@ -405,7 +464,9 @@ class Field:
         ignore = "  # fix-relationships: ignore\n    " if self.form == "ignore-comment" else ""
         target = ("argument=" if self.keyword else "") + self.literal(value)
         rest = self.rest.format(index=index)
-        return f"    field_{index} = {callee}({self.before}{target}{ignore}{self.after}{rest})\n"
+        return (
+            f"    {self.name}_{index} = {callee}({self.before}{target}{ignore}{self.after}{rest})\n"
+        )
 
     @property
     def new_value(self) -> Optional[str]:
@@ -414,6 +475,7 @@ class Field:
 
 FIELDS = st.builds(
     Field,
+    st.sampled_from(["field", "поле", "𝔣𝔦𝔢𝔩𝔡"]),
     TARGET_VALUES,
     st.one_of(st.just("plain"), st.sampled_from(OTHER_FORMS)),
     st.sampled_from(PREFIXES),
