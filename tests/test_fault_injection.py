@@ -41,6 +41,16 @@ class UsageEvent{n}(Base):
     plan = relationship("ecommerce.models.Plan")
 """
 
+FIXED_MODEL = (
+    MODEL.replace(
+        "from core.database import Base\n",
+        "from core.database import Base\n"
+        "from ecommerce.models import Plan, Subscription  # noqa: F401\n",
+    )
+    .replace('"ecommerce.models.Subscription"', '"Subscription"')
+    .replace('"ecommerce.models.Plan"', '"Plan"')
+)
+
 
 def _model_path(n: int) -> str:
     return f"area{n % AREAS}/model_{n:03d}.py"
@@ -98,6 +108,7 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> Fixed:
     original, expected = _python_files(pristine), _python_files(reference)
     changed = sorted(k for k in original if original[k] != expected[k])
     assert changed == sorted(_model_path(n) for n in range(MODELS))
+    assert expected[_model_path(0)].decode() == FIXED_MODEL.format(n=0)
     return Fixed(pristine, original, expected, changed, duration)
 
 
