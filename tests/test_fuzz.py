@@ -30,7 +30,7 @@ from project_helpers import BASE_PROJECT, ECOMMERCE, dedent, write_project
 from codemods.relationships.decide import Decider
 from codemods.relationships.discover import project_files
 from codemods.relationships.find import target_argument
-from codemods.relationships.findings import ERROR, REWRITE
+from codemods.relationships.findings import ERROR, REWRITE, WARNING
 from codemods.relationships.project import Project
 from codemods.relationships.run import Options, run
 from codemods.relationships.scan import is_type_checking_test
@@ -173,6 +173,7 @@ def test_program_with_nothing_to_do_is_left_alone(fuzz_root: Path, program: str)
     outcome = _fix(fuzz_root, program)
     assert not _errors(outcome)
     assert outcome.new_text is None
+    _assert_command_writes(fuzz_root, program, outcome)  # the bytes on disk stay as they were
 
 
 # --- random programs with relationship() calls injected ---------------------------------------
@@ -591,8 +592,18 @@ MODULES = st.builds(
     st.sampled_from(CALLEE_IMPORTS),
     st.sampled_from(["\n", "\r\n", "\r"]),
     st.sampled_from(["    ", "\t", "  "]),
-    st.sampled_from(["auto", "type-checking"]),
+    st.sampled_from(["auto", "type-checking", "auto-in-a-cycle"]),
 )
+
+# ecommerce.models imports saas.models: a runtime import of Subscription would close a cycle.
+CYCLE = {"ecommerce/models.py": ECOMMERCE + "\n\nimport saas.models  # noqa: E402\n"}
+
+
+@pytest.fixture(scope="module")
+def cycle_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fuzz-cycle") / "project"
+    write_project(root, {**BASE_PROJECT, **CYCLE, "saas/sibling.py": "def helper():\n    pass\n"})
+    return root
 
 
 def _imports_subscription(text: str, type_checking: bool = False) -> bool:
@@ -609,18 +620,43 @@ def _imports_subscription(text: str, type_checking: bool = False) -> bool:
     )
 
 
+def _imports_target_module(text: str) -> bool:
+    """Whether the module imports ecommerce.models at runtime, which registers Subscription."""
+    return any(
+        (isinstance(stmt, ast.Import) and "ecommerce.models" in {a.name for a in stmt.names})
+        or (isinstance(stmt, ast.ImportFrom) and stmt.module == "ecommerce.models")
+        or (
+            isinstance(stmt, ast.ImportFrom)
+            and stmt.module == "ecommerce"
+            and "models" in {a.name for a in stmt.names}
+        )
+        for stmt in ast.parse(text).body
+    )
+
+
 @_settings(max_examples=300)
 @given(module=MODULES)
-def test_generated_import_blocks(fuzz_root: Path, module: Module) -> None:
+def test_generated_import_blocks(fuzz_root: Path, cycle_root: Path, module: Module) -> None:
     text = module.text()
-    assume(_valid_module(text) and not _known_bug(text, module.placement))
-    outcome = _fix(fuzz_root, text, module.placement)
+    cycle = module.placement == "auto-in-a-cycle"
+    root, placement = (cycle_root, "auto") if cycle else (fuzz_root, module.placement)
+    assume(_valid_module(text) and not _known_bug(text, "type-checking" if cycle else placement))
+    outcome = _fix(root, text, placement)
     assert not _errors(outcome)
     assert len(_rewrites(outcome)) == 1, outcome.findings
-    _assert_stable(fuzz_root, outcome, module.placement)
-    assert outcome.new_text is not None and '"Subscription"' in outcome.new_text
-    type_checking = module.placement == "type-checking"
-    assert _imports_subscription(outcome.new_text, type_checking), outcome.new_text
+    _assert_stable(root, outcome, placement)
+    new_text = outcome.new_text
+    assert new_text is not None and '"Subscription"' in new_text
+    event(module.placement)
+    if module.placement == "auto":
+        assert _imports_subscription(new_text), new_text
+    elif cycle and _imports_target_module(text):
+        imported = _imports_subscription(text, type_checking=True)
+        assert _imports_subscription(new_text, type_checking=True) == imported  # none added
+    else:
+        assert _imports_subscription(new_text, type_checking=True), new_text
+        warned = any(f.kind == WARNING for f in outcome.findings)
+        assert warned == cycle, outcome.findings
 
 
 # --- bugs the properties found ------------------------------------------------------------------
@@ -708,7 +744,7 @@ FOUND_BY_FUZZING = {
         "under TYPE_CHECKING even though the block already imports the class; nothing is added, "
         "and the safety check refuses the file as an internal error (exit 2, not fixed). Two-way "
         "relationships with type-checking imports for annotations are exactly this shape",
-        files={"ecommerce/models.py": ECOMMERCE + "\n\nimport saas.models  # noqa: E402\n"},
+        files=CYCLE,
     ),
     "target-already-imported-for-type-checking": KnownBug(
         "target-already-imported-for-type-checking",
