@@ -105,57 +105,7 @@ def _valid_module(text: str) -> bool:
         return False
 
 
-def _type_checking_names(block: ast.If) -> set[str]:
-    return {a.asname or a.name for s in block.body if isinstance(s, IMPORTS) for a in s.names}
-
-
-def _form_feed_in_indentation(text: str) -> bool:
-    for line in _NEWLINE.split(text):
-        indent = line[: len(line) - len(line.lstrip(" \t\x0c"))]
-        if "\x0c" in indent and indent.strip("\x0c") and line.strip():
-            return True
-    return False
-
-
-def _calls_outside_bodies(tree: ast.Module) -> bool:
-    """Calls in decorators, defaults, base classes or class keywords."""
-    for node in ast.walk(tree):
-        parts: list[Optional[ast.AST]] = []
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            parts += node.decorator_list
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            parts += [*node.args.defaults, *node.args.kw_defaults]
-        if isinstance(node, ast.ClassDef):
-            parts += [*node.bases, *node.keywords]
-        if any(isinstance(n, ast.Call) for part in parts if part for n in ast.walk(part)):
-            return True
-    return False
-
-
-MISSED = "call-outside-a-body"  # the one known bug that only misses a rewrite
-
-
-def _known_bug(text: str, placement: str = "auto") -> Optional[str]:
-    """The kind of known bug (see FOUND_BY_FUZZING) this module would hit, if any."""
-    if _form_feed_in_indentation(text):
-        return "form-feed-in-indentation"
-    blocks = [s for s in ast.parse(text).body if isinstance(s, ast.If)]
-    blocks = [b for b in blocks if is_type_checking_test(b.test)]
-    for block in blocks:
-        if block.orelse or not all(isinstance(s, IMPORTS + (ast.Pass,)) for s in block.body):
-            return "type-checking-block-with-other-code"
-    if blocks and blocks[0].body[0].lineno == blocks[0].lineno:
-        return "one-line-type-checking-block"
-    for block in blocks[1:]:
-        if _type_checking_names(block) & {"Plan", "Subscription"}:
-            return "target-imported-in-a-later-type-checking-block"
-    if placement == "type-checking" and any(
-        "Subscription" in _type_checking_names(b) for b in blocks
-    ):
-        return "target-already-imported-for-type-checking"
-    if _calls_outside_bodies(ast.parse(text)):
-        return MISSED
-    return None
+MISSED = "call-outside-a-body"  # the one bug that only missed a rewrite
 
 
 def _fix(root: Path, text: str, placement: str = "auto") -> Outcome:
@@ -368,12 +318,10 @@ def test_injected_relationships(
     assume(_valid_module(program))
     text = _assemble(program, injections, layout)
     assume(_valid_module(text))
-    bug = _known_bug(text)
-    assume(bug in (None, MISSED))
     outcome = _fix(fuzz_root, text)
     assert not _errors(outcome)
     rewrites = _rewrites(outcome)
-    if not _may_block_rewrites(program) and bug is None:
+    if not _may_block_rewrites(program):
         assert len(rewrites) == len(injections), outcome.findings
     event(f"targets rewritten: {len(rewrites)} of {len(injections)}")
     _assert_command_writes(fuzz_root, text, outcome)
@@ -674,7 +622,7 @@ def test_generated_import_blocks(fuzz_root: Path, cycle_root: Path, module: Modu
     text = module.text()
     cycle = module.placement == "auto-in-a-cycle"
     root, placement = (cycle_root, "auto") if cycle else (fuzz_root, module.placement)
-    assume(_valid_module(text) and not _known_bug(text, "type-checking" if cycle else placement))
+    assume(_valid_module(text))
     outcome = _fix(root, text, placement)
     assert not _errors(outcome)
     assert len(_rewrites(outcome)) == 1, outcome.findings
@@ -698,16 +646,16 @@ def test_generated_import_blocks(fuzz_root: Path, cycle_root: Path, module: Modu
 
 @dataclass(frozen=True)
 class KnownBug:
-    kind: str  # what _known_bug calls it: the properties skip the modules that would hit it
+    kind: str  # what went wrong before the fix
     source: str  # the minimal reproducer
     reason: str
-    raises: Optional[type[BaseException]] = None
+    raises: Optional[type[BaseException]] = None  # what it raised before the fix
     placement: str = "auto"
     files: Optional[dict[str, str]] = None  # project files besides BASE_PROJECT
 
 
-# A fixed bug turns its case into an XPASS, which fails: then delete the case and its clause in
-# _known_bug, so that the properties cover that ground again.
+# Each was a crash, an internal error or a missed rewrite when the properties found it; fixed,
+# they stay as regression cases (and the properties now cover that ground too).
 FOUND_BY_FUZZING = {
     "type-checking-block-with-else": KnownBug(
         "type-checking-block-with-other-code",
@@ -872,15 +820,7 @@ FOUND_BY_FUZZING = {
 }
 
 
-@pytest.mark.parametrize(
-    "bug",
-    [
-        pytest.param(
-            bug, id=name, marks=pytest.mark.xfail(strict=True, raises=bug.raises, reason=bug.reason)
-        )
-        for name, bug in FOUND_BY_FUZZING.items()
-    ],
-)
+@pytest.mark.parametrize("bug", FOUND_BY_FUZZING.values(), ids=list(FOUND_BY_FUZZING))
 def test_found_by_fuzzing(project_dir: Path, bug: KnownBug) -> None:
     write_project(project_dir, {**BASE_PROJECT, **(bug.files or {})})
     outcome = _fix(project_dir, dedent(bug.source), bug.placement)
@@ -890,9 +830,3 @@ def test_found_by_fuzzing(project_dir: Path, bug: KnownBug) -> None:
     assert outcome.new_text is not None
     runtime = bug.placement == "auto" and not bug.files  # else under TYPE_CHECKING is right
     assert _imports_subscription(outcome.new_text, type_checking=not runtime)
-
-
-@pytest.mark.parametrize("bug", FOUND_BY_FUZZING.values(), ids=list(FOUND_BY_FUZZING))
-def test_properties_skip_the_known_bugs(bug: KnownBug) -> None:
-    placement = "type-checking" if bug.files else bug.placement  # a cycle places it there too
-    assert _known_bug(dedent(bug.source), placement) == bug.kind

@@ -164,6 +164,8 @@ class Decider:
         if module is None:
             return Leave(ref, "unimportable", f"no import root reaches {target.file} from {file}")
         if self.placement == "type-checking":
+            if binding.type_checking_same:
+                return Rewrite(ref, target)  # already imported where it belongs
             return Rewrite(ref, target, ImportPlan(module, target.name, True))
         cycle = self._cycle(file, target.file)
         if cycle is None:
@@ -174,12 +176,15 @@ class Decider:
             return Rewrite(ref, target, plan, drop_type_checking=binding.type_checking_same)
         if self._imports_module(file, target.file):
             return Rewrite(ref, target)
+        verb = "kept" if binding.type_checking_same else "placed"
         warning = (
-            f"import of {target.name} placed under `if TYPE_CHECKING:`: a runtime import would "
+            f"import of {target.name} {verb} under `if TYPE_CHECKING:`: a runtime import would "
             f"close the import cycle {cycle}; import both modules in one place (such as the "
             "models package `__init__`) so that the class is registered before the mappers are "
             "configured"
         )
+        if binding.type_checking_same:
+            return Rewrite(ref, target, warning=warning)  # already imported under TYPE_CHECKING
         return Rewrite(ref, target, ImportPlan(module, target.name, True), warning=warning)
 
     def _imports_module(self, file: str, target_file: str) -> bool:

@@ -151,6 +151,8 @@ class _Finder:
             if not self._may_hold_target(stmt):
                 continue
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for outside in _evaluated_outside(stmt):  # in the enclosing scope
+                    self._walk_expression(outside)
                 self.stack.append(stmt)
                 self.walk_body(stmt.body)
                 self.stack.pop()
@@ -172,6 +174,8 @@ class _Finder:
         while todo:
             current = todo.pop()
             if isinstance(current, ast.Lambda):
+                todo.extend(current.args.defaults)  # evaluated where the lambda stands
+                todo.extend(d for d in current.args.kw_defaults if d is not None)
                 self.stack.append(current)
                 self._walk_expression(current.body)
                 self.stack.pop()
@@ -315,6 +319,18 @@ class _Finder:
             stars = self.resolver.external_star_modules(self.file)
             return any(f"{m}.{call.func.id}" in RELATIONSHIP_FUNCTIONS for m in stars)
         return False
+
+
+def _evaluated_outside(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+) -> list[ast.expr]:
+    """Decorators, defaults, bases and keywords: evaluated where the def or class stands."""
+    found: list[ast.expr] = list(node.decorator_list)
+    if isinstance(node, ast.ClassDef):
+        found += [*node.bases, *(k.value for k in node.keywords)]
+    else:
+        found += [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+    return found
 
 
 def _has_string(node: ast.AST) -> bool:

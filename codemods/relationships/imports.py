@@ -198,7 +198,7 @@ def _new_import(
     module: cst.Module, spec: str, names: Sequence[str], noqa: bool
 ) -> cst.SimpleStatementLine:
     code = f"from {spec} import {', '.join(sorted(names))}{'  ' + NOQA if noqa else ''}\n"
-    stmt = cst.parse_statement(code, config=module.config_for_parsing)
+    stmt = cst.parse_statement(code, config=_config(module))
     assert isinstance(stmt, cst.SimpleStatementLine)
     return stmt
 
@@ -250,9 +250,26 @@ def _insert(body: list[Statement], at: int, new: Statement, separate: bool) -> N
     body.insert(at, new)
 
 
+def _indent(module: cst.Module) -> str:
+    """The module's indentation, if it is plain spaces or tabs (a form feed can slip in)."""
+    indent = module.default_indent
+    return indent if indent and not indent.strip(" \t") else "    "
+
+
+def _config(module: cst.Module) -> cst.PartialParserConfig:
+    return cst.PartialParserConfig(
+        default_indent=_indent(module), default_newline=module.default_newline
+    )
+
+
 def _type_checking_block(body: Sequence[Statement]) -> Optional[int]:
+    """The first `if TYPE_CHECKING:` block with an indented body (one that can take a line)."""
     for index, stmt in enumerate(body):
-        if is_type_checking_block(stmt):
+        if (
+            isinstance(stmt, cst.If)
+            and is_type_checking_block(stmt)
+            and isinstance(stmt.body, cst.IndentedBlock)
+        ):
             return index
     return None
 
@@ -283,9 +300,9 @@ def _add_type_checking(
         _add_to(module, inner, spec, names, True, last_import)
         body[index] = _with_block_body(block, inner)
         return
-    indent = module.default_indent
+    indent = _indent(module)
     code = f"if TYPE_CHECKING:\n{indent}from {spec} import {', '.join(names)}  {NOQA}\n"
-    block = cst.parse_statement(code, config=module.config_for_parsing)
+    block = cst.parse_statement(code, config=_config(module))
     _insert(body, _header_import_end(body), block, separate=True)
     if not _binds(body, "TYPE_CHECKING"):
         at = _future_end(body)
@@ -325,11 +342,36 @@ def _drop_from_line(
 
 
 def _drop_type_checking(body: list[Statement], names: set[str]) -> None:
-    index = _type_checking_block(body)
-    if index is None:
-        return
-    block = body[index]
-    assert isinstance(block, cst.If)
+    """Remove the imports of `names` from every top-level `if TYPE_CHECKING:` block."""
+    index = 0
+    removed_block = False
+    while index < len(body):
+        block = body[index]
+        if not (isinstance(block, cst.If) and is_type_checking_block(block)):
+            index += 1
+            continue
+        kept = _without_names(block, names)
+        if kept is not None:
+            body[index] = kept
+            index += 1
+        elif block.orelse is None:
+            _remove(body, index)
+            removed_block = True
+        else:
+            body[index] = _with_block_body(block, [cst.parse_statement("pass\n")])
+            index += 1
+    if removed_block:
+        _drop_unused_type_checking_import(body)
+
+
+def _without_names(block: cst.If, names: set[str]) -> Optional[cst.If]:
+    """The block without imports of `names`; None if nothing would be left in its body."""
+    if isinstance(block.body, cst.SimpleStatementSuite):  # `if TYPE_CHECKING: from x import Y`
+        line = cst.SimpleStatementLine(body=block.body.body)
+        kept_line = _drop_from_line(line, names)
+        if kept_line is None:
+            return None
+        return block.with_changes(body=block.body.with_changes(body=kept_line.body))
     inner: list[Statement] = []
     for stmt in _block_body(block):
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -338,13 +380,7 @@ def _drop_type_checking(body: list[Statement], names: set[str]) -> None:
                 inner.append(kept)
         else:
             inner.append(stmt)
-    if inner:
-        body[index] = _with_block_body(block, inner)
-    elif block.orelse is None:
-        _remove(body, index)
-        _drop_unused_type_checking_import(body)
-    else:
-        body[index] = _with_block_body(block, [cst.parse_statement("pass\n")])
+    return _with_block_body(block, inner) if inner else None
 
 
 def _remove(body: list[Statement], index: int) -> None:

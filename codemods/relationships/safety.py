@@ -46,7 +46,7 @@ def _split(tree: ast.Module) -> tuple[Counter[ImportKey], list[ast.stmt]]:
                 elif not isinstance(inner, ast.Pass):
                     kept.append(inner)
             if kept or stmt.orelse:
-                rest.append(ast.If(test=stmt.test, body=kept, orelse=stmt.orelse))
+                rest.append(ast.copy_location(ast.If(stmt.test, kept, stmt.orelse), stmt))
         else:
             rest.append(stmt)
     for key in [k for k in imports if k[3] == "TYPE_CHECKING"]:
