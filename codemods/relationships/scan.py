@@ -53,7 +53,6 @@ class ImportStmt:
     module: str
     level: int
     names: tuple[str, ...]
-    is_from: bool
 
 
 @dataclass(frozen=True)
@@ -286,9 +285,9 @@ def scan_module(tree: ast.Module, keep_tree: bool = True) -> ModuleInfo:
 
 def _record_import(info: ModuleInfo, stmt: ast.stmt) -> None:
     if isinstance(stmt, ast.Import):
-        info.imports.extend(ImportStmt(a.name, 0, (), False) for a in stmt.names)
+        info.imports.extend(ImportStmt(a.name, 0, ()) for a in stmt.names)
     elif isinstance(stmt, ast.ImportFrom):
         names = tuple(a.name for a in stmt.names)
         if names == ("*",):
             info.star_imports.append((stmt.module or "", stmt.level))
-        info.imports.append(ImportStmt(stmt.module or "", stmt.level, names, True))
+        info.imports.append(ImportStmt(stmt.module or "", stmt.level, names))
