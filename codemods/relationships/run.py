@@ -55,8 +55,9 @@ def shown_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list[Path]:
-    """The files to look at, once each (a symlink and its target are one file), sorted."""
+def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list[tuple[str, Path]]:
+    """The files to look at with their project keys, once each (a symlink and its target are
+    one file), sorted by key."""
     files: dict[str, Path] = {}
     for given in paths:
         path = Path(given)
@@ -73,32 +74,26 @@ def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list
         for file in found:
             files.setdefault(relative_key(file, options.root), file)
     kept = {k: f for k, f in files.items() if not is_excluded(k, options.config.exclude)}
-    return [kept[k] for k in sorted(kept)]
-
-
-def _outside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return True
-    return False
+    return [(k, kept[k]) for k in sorted(kept)]
 
 
 def _read_all(
-    files: list[Path], options: Options, report: Report, workers: Workers
+    files: list[tuple[str, Path]], options: Options, report: Report, workers: Workers
 ) -> tuple[list[_Candidate], dict[str, Optional[ClassFacts]]]:
     """Read every file once (on every core for big runs): errors, candidates, class facts."""
-    readable: list[Path] = []
-    for path in files:
-        if path.is_symlink() and _outside(path, options.root):
+    readable: list[tuple[str, Path]] = []
+    for key, path in files:
+        # A key outside the project is an absolute path: for a symlink, its target's.
+        if path.is_symlink() and os.path.isabs(key):
             message = "a symlink to a file outside the project; left alone"
             report.findings.append(Finding(shown_path(path, options.root), 0, 0, WARNING, message))
         else:
-            readable.append(path)
+            readable.append((key, path))
     candidates: list[_Candidate] = []
     facts: dict[str, Optional[ClassFacts]] = {}
-    for path, scan in zip(readable, workers.map(scan_file, [str(p) for p in readable])):
-        shown, key = shown_path(path, options.root), relative_key(path, options.root)
+    paths = [str(path) for _, path in readable]
+    for (key, path), scan in zip(readable, workers.map(scan_file, paths)):
+        shown = shown_path(path, options.root)
         if scan.error is not None:
             report.findings.append(Finding(shown, 0, 0, ERROR, scan.error))
             continue
