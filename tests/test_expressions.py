@@ -49,6 +49,25 @@ def _fixed(*lines: str) -> str:
     return _model(*lines, imports=IMPORTS + ADDED)
 
 
+def _registered(imports: str) -> str:
+    """The imports once an annotation names the class: the module is imported for registration
+    (ruff would move a `from` import used only by annotations under TYPE_CHECKING), the class
+    under TYPE_CHECKING for type checkers."""
+    if "from typing import List, Optional\n" in imports:
+        imports = imports.replace("List, Optional\n", "List, Optional, TYPE_CHECKING\n")
+    else:
+        imports = "from typing import TYPE_CHECKING\n\n" + imports
+    return (
+        imports
+        + "import ecommerce.models as _models  # noqa: F401\n\n"
+        + "if TYPE_CHECKING:\n    from ecommerce.models import Subscription  # noqa: F401\n"
+    )
+
+
+def _fixed_annotated(*lines: str, imports: str = IMPORTS) -> str:
+    return _model(*lines, imports=_registered(imports))
+
+
 # The README's example ("Beyond the first argument"), checked there by test_readme.py.
 README_BEFORE = [
     'subscription: Mapped["ecommerce.models.Subscription"] = relationship(',
@@ -66,7 +85,7 @@ README_AFTER = [
 ]
 
 REWRITES = [
-    pytest.param(_model(*README_BEFORE), _fixed(*README_AFTER), id="readme-example"),
+    pytest.param(_model(*README_BEFORE), _fixed_annotated(*README_AFTER), id="readme-example"),
     pytest.param(
         _model(
             "subscription = relationship(",
@@ -107,14 +126,16 @@ REWRITES = [
         _model(
             'subscription: Mapped["ecommerce.models.Subscription"] = relationship(backref="usage_events")'
         ),
-        _fixed('subscription: Mapped["Subscription"] = relationship(backref="usage_events")'),
+        _fixed_annotated(
+            'subscription: Mapped["Subscription"] = relationship(backref="usage_events")'
+        ),
         id="quoted-annotation",
     ),
     pytest.param(
         _model(
             'subscription: Mapped[Optional["ecommerce.models.Subscription"]] = relationship(backref="usage_events")'
         ),
-        _fixed(
+        _fixed_annotated(
             'subscription: Mapped[Optional["Subscription"]] = relationship(backref="usage_events")'
         ),
         id="optional-annotation",
@@ -124,9 +145,9 @@ REWRITES = [
             'subscription: "Mapped[ecommerce.models.Subscription]" = relationship(backref="usage_events")',
             imports=NO_FUTURE,
         ),
-        _model(
+        _fixed_annotated(
             'subscription: "Mapped[Subscription]" = relationship(backref="usage_events")',
-            imports=NO_FUTURE + ADDED,
+            imports=NO_FUTURE,
         ),
         id="whole-annotation-quoted",
     ),
@@ -134,7 +155,9 @@ REWRITES = [
         _model(
             "subscription: Mapped[ecommerce.models.Subscription] = relationship(backref='usage_events')"
         ),
-        _fixed("subscription: Mapped[Subscription] = relationship(backref='usage_events')"),
+        _fixed_annotated(
+            "subscription: Mapped[Subscription] = relationship(backref='usage_events')"
+        ),
         id="unquoted-annotation-future-import",
     ),
     pytest.param(
@@ -143,7 +166,7 @@ REWRITES = [
             '    "ecommerce.models.Subscription", backref="usage_events"',
             ")",
         ),
-        _fixed(
+        _fixed_annotated(
             'subscription: Mapped["Subscription"] = relationship(',
             '    "Subscription", backref="usage_events"',
             ")",
@@ -175,12 +198,12 @@ NOOPS = [
             '    primaryjoin="UsageEvent.subscription_id == ecommerce.models.Subscription.id",',
             ")",
         ),
-        "left dotted with the rest of its relationship",
+        "the bare name would be ambiguous",
         id="ambiguous-chain-keeps-the-whole-call-dotted",
     ),
     pytest.param(
         {},
-        _model(
+        _fixed(
             "subscription = relationship(",
             '    "Subscription",',
             "    primaryjoin=\"and_(UsageEvent.subscription_id == foreign(usage_events.c.id), UsageEvent.metric != 'ecommerce.models.Subscription')\",",

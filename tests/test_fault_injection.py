@@ -44,8 +44,7 @@ class UsageEvent{n}(Base):
 FIXED_MODEL = (
     MODEL.replace(
         "from core.database import Base\n",
-        "from core.database import Base\n"
-        "from ecommerce.models import Plan, Subscription  # noqa: F401\n",
+        "from core.database import Base\nfrom ecommerce.models import Subscription  # noqa: F401\n",
     )
     .replace('"ecommerce.models.Subscription"', '"Subscription"')
     .replace('"ecommerce.models.Plan"', '"Plan"')

@@ -150,9 +150,6 @@ NOOPS = [
         id="lambda-target",
     ),
     pytest.param(
-        {}, _event('subscription = relationship("Subscription")'), None, "", id="already-bare"
-    ),
-    pytest.param(
         {},
         _event('subscription = relationship("thirdparty.models.Subscription")'),
         SKIPPED,

@@ -43,6 +43,14 @@ REWRITES = [
     pytest.param(
         {},
         "saas/models.py",
+        SEED.replace("ecommerce.models.Subscription", "Subscription"),
+        SEED_FIXED,
+        "auto",
+        id="bare-target-gets-the-import-that-registers-it",
+    ),
+    pytest.param(
+        {},
+        "saas/models.py",
         _model(
             HEADER.replace("relationship", "relationship as rel"),
             "subscription = rel('ecommerce.models.Subscription', back_populates='events')",
@@ -126,12 +134,12 @@ REWRITES = [
             "plan = relationship(Plan)",
         ),
         _model(
-            HEADER + "from ecommerce.models import Plan, Subscription  # noqa: F401\n",
+            HEADER + "from ecommerce.models import Plan\n",
             'subscription = relationship("Subscription")',
             "plan = relationship(Plan)",
         ),
         "auto",
-        id="merged-into-existing-from-import",
+        id="module-already-imported-no-import-added",
     ),
     pytest.param(
         {},
@@ -142,13 +150,12 @@ REWRITES = [
             "plan = relationship(Plan)",
         ),
         _model(
-            HEADER
-            + "from ecommerce.models import (\n    Plan,\n    Subscription,  # noqa: F401\n)\n",
+            HEADER + "from ecommerce.models import (\n    Plan,\n)\n",
             'subscription = relationship("Subscription")',
             "plan = relationship(Plan)",
         ),
         "auto",
-        id="merged-into-parenthesized-import",
+        id="module-already-imported-parenthesized",
     ),
     pytest.param(
         {},
@@ -215,13 +222,14 @@ REWRITES = [
         _model(
             "from typing import TYPE_CHECKING\n\n"
             + HEADER
-            + "\nif TYPE_CHECKING:\n    from ecommerce.models import Plan, Subscription  # noqa: F401\n",
+            + "\nif TYPE_CHECKING:\n    from ecommerce.models import Plan\n",
             'subscription = relationship("Subscription")',
             "",
             "def plan(self) -> Plan: ...",
-        ),
+        )
+        + "\n\nimport ecommerce.models as _models  # noqa: E402, F401\n",
         "auto",
-        id="cycle-reuses-existing-type-checking-block",
+        id="cycle-late-registration-reuses-existing-type-checking-block",
     ),
     pytest.param(
         {},
@@ -278,12 +286,12 @@ REWRITES = [
             'plan = relationship("ecommerce.models.Plan", secondary="subscriptions", viewonly=True)',
         ),
         _model(
-            HEADER + "from ecommerce.models import Plan, Subscription  # noqa: F401\n",
+            HEADER + "from ecommerce.models import Subscription  # noqa: F401\n",
             'subscription = relationship("Subscription")',
             'plan = relationship("Plan", secondary="subscriptions", viewonly=True)',
         ),
         "auto",
-        id="two-targets-one-import-secondary-untouched",
+        id="two-targets-one-import-registers-both-secondary-untouched",
     ),
     pytest.param(
         {

@@ -125,7 +125,10 @@ def test_ambiguous_name_dotted_works_bare_would_not(project_dir: Path) -> None:
     assert "Multiple classes found for path" in bare.stderr
 
 
-def test_cycle_runtime_import_would_crash_type_checking_import_does_not(project_dir: Path) -> None:
+CONFIGURE = "import {modules}\nfrom sqlalchemy.orm import configure_mappers\nconfigure_mappers()\n"
+
+
+def test_cycle_gets_a_late_import_that_works_in_every_order(project_dir: Path) -> None:
     ecommerce = (
         BASE_PROJECT["ecommerce/models.py"]
         + "\n\nfrom saas.models import UsageEvent  # noqa: E402\n"
@@ -133,26 +136,36 @@ def test_cycle_runtime_import_would_crash_type_checking_import_does_not(project_
     write_project(
         project_dir, {**BASE_PROJECT, "ecommerce/models.py": ecommerce, "saas/models.py": SEED}
     )
+    alone = run_python(project_dir, CONFIGURE.format(modules="saas.models"))
+    assert "failed to locate a name ('ecommerce.models.Subscription')" in alone.stderr
     result = run_cli(project_dir, "saas/models.py")
     assert result.returncode == 1
-    assert "saas.models -> ecommerce.models -> saas.models" in result.stdout
     fixed = (project_dir / "saas/models.py").read_text()
-    assert (
-        "if TYPE_CHECKING:\n    from ecommerce.models import Subscription  # noqa: F401\n" in fixed
+    late = "import ecommerce.models as _models  # noqa: E402, F401\n"
+    assert fixed.endswith("\n\n" + late)
+
+    for modules in ("saas.models", "ecommerce.models", "saas.models, ecommerce.models"):
+        for order in (modules, ", ".join(reversed(modules.split(", ")))):
+            configured = run_python(project_dir, CONFIGURE.format(modules=order))
+            assert configured.returncode == 0, (order, configured.stderr)
+
+    # The placements the late import replaces: a top-level import crashes on a cycle, and one
+    # under TYPE_CHECKING registers nothing.
+    top = fixed.replace(late, "").replace(
+        "from core.database import Base\n",
+        "from core.database import Base\nfrom ecommerce.models import Subscription\n",
     )
-
-    for first in ("saas.models", "ecommerce.models"):
-        both = run_python(
-            project_dir,
-            f"import {first}\nimport saas.models, ecommerce.models\nfrom sqlalchemy.orm import configure_mappers\nconfigure_mappers()\n",
-        )
-        assert both.returncode == 0, both.stderr
-
-    naive = fixed.replace("if TYPE_CHECKING:\n    from ecommerce.models", "from ecommerce.models")
-    (project_dir / "saas/models.py").write_text(naive)
+    (project_dir / "saas/models.py").write_text(top)
     crash = run_python(project_dir, "import saas.models\n")
-    assert crash.returncode != 0
     assert "partially initialized module" in crash.stderr
+    type_checking = fixed.replace(late, "").replace(
+        "from core.database import Base\n",
+        "from core.database import Base\nfrom typing import TYPE_CHECKING\n\n"
+        "if TYPE_CHECKING:\n    from ecommerce.models import Subscription\n",
+    )
+    (project_dir / "saas/models.py").write_text(type_checking)
+    unregistered = run_python(project_dir, CONFIGURE.format(modules="saas.models"))
+    assert "failed to locate a name ('Subscription')" in unregistered.stderr
 
 
 def test_alias_in_the_string_does_not_resolve(project_dir: Path) -> None:

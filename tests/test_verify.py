@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from project_helpers import BASE_PROJECT, REPO, SEED, run_cli, write_project
+from project_helpers import BASE_PROJECT, FIXED, REPO, SEED, run_cli, write_project
 
-# Imports saas.models at module level: the rewrite of SEED must put its import under TYPE_CHECKING.
-ECOMMERCE_IMPORTING_SAAS = (
-    BASE_PROJECT["ecommerce/models.py"] + "\n\nfrom saas.models import UsageEvent  # noqa: E402\n"
-)
+# With every added import under TYPE_CHECKING, the fixed SEED registers nothing: saas.models
+# alone fails to configure.
+TYPE_CHECKING_PLACEMENT = {
+    "pyproject.toml": '[tool.fix-relationships]\nimport-placement = "type-checking"\n'
+}
 BOOM = (
     BASE_PROJECT["ecommerce/models.py"]
     + '\nprint("noise from the project")\nraise RuntimeError("boom")\n'
@@ -71,7 +72,7 @@ def test_model_modules_leave_out_tests_and_excluded_files(project_dir: Path) -> 
         project_dir,
         {
             **BASE_PROJECT,
-            "saas/models.py": SEED.replace('"ecommerce.models.Subscription"', '"Subscription"'),
+            "saas/models.py": FIXED,
             "tests/test_models.py": never,
             "saas/conftest.py": never,
             "fixtures/old_models.py": never,
@@ -87,7 +88,7 @@ def test_model_modules_leave_out_tests_and_excluded_files(project_dir: Path) -> 
 
 FAILURES = [
     pytest.param(
-        {"ecommerce/models.py": ECOMMERCE_IMPORTING_SAAS, "saas/models.py": SEED},
+        {**TYPE_CHECKING_PLACEMENT, "saas/models.py": SEED},
         1,
         [
             (
@@ -96,7 +97,7 @@ FAILURES = [
                 "expression 'Subscription' failed to locate a name ('Subscription')",
             )
         ],
-        id="type-checking-import-alone",
+        id="type-checking-placement-alone",
     ),
     pytest.param(
         {"saas/models.py": SEED.replace("ecommerce.models", "vendor.models")},
@@ -226,7 +227,7 @@ def test_readme_shows_the_output_of_the_type_checking_case(project_dir: Path) ->
     shown = section.split("```text\n", 1)[1].split("```", 1)[0]
     write_project(
         project_dir,
-        {**BASE_PROJECT, "ecommerce/models.py": ECOMMERCE_IMPORTING_SAAS, "saas/models.py": SEED},
+        {**BASE_PROJECT, **TYPE_CHECKING_PLACEMENT, "saas/models.py": SEED},
     )
     result = run_cli(project_dir, "--verify")
     assert shown.splitlines() == [*_verify_lines(result.stdout), _summary(result.stderr)]

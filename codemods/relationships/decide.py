@@ -1,7 +1,9 @@
-"""Decide, for one dotted reference, whether the rewrite is provably safe and what to import.
+"""Decide, for one reference, what registers its class and whether the rewrite is provably safe.
 
 relationship("ecommerce.models.Subscription")
     -> Rewrite("Subscription", ImportPlan("ecommerce.models", "Subscription", type_checking=False))
+relationship("Order")              # in user.py; order.py imports user.py: a cycle
+    -> Rewrite(register=ModuleImport("app.models.order", "_order", late=True))
 relationship("billing.models.Invoice")       # two mapped classes named Invoice
     -> Leave("ambiguous", "another mapped class named Invoice: legacy/models.py:12")
 """
@@ -9,16 +11,25 @@ relationship("billing.models.Invoice")       # two mapped classes named Invoice
 from __future__ import annotations
 
 import functools
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .find import TARGET, Reference
+from .find import ANNOTATION, TARGET, Reference
 from .mapped import MappedCheck
 from .project import Project
-from .qualify import ProjectObject, Resolver
-from .resolve import Target, Unresolved, resolve_chain, resolve_target
-from .spelling import display_name, import_root, spell_import
+from .qualify import External, ProjectObject, Resolver, runtime_binding
+from .refusals import Refusals
+from .registration import LATE, TOP, Additions, Registration
+from .resolve import (
+    Target,
+    Unresolved,
+    qualified_path,
+    resolve_bare,
+    resolve_chain,
+    resolve_target,
+)
+from .scan import annotation_names
+from .spelling import spell_import
 
 
 @dataclass(frozen=True)
@@ -28,25 +39,71 @@ class ImportPlan:
     type_checking: bool
 
 
+@dataclass(frozen=True)
+class ModuleImport:
+    """`import app.models.order as _order` (or `from . import order as _order`): registers every
+    class of the module and binds only the alias. `late`: placed after the class definitions."""
+
+    module: str  # as written after `import`, or a relative module (`.order`)
+    alias: str
+    late: bool
+
+    def _from_parts(self) -> tuple[str, str]:
+        """A relative module as `from <package> import <name>`: `..ecommerce.models` ->
+        (`..ecommerce`, `models`); `.order` -> (`.`, `order`)."""
+        rest = self.module.lstrip(".")
+        dots = self.module[: len(self.module) - len(rest)]
+        package, _, name = rest.rpartition(".")
+        return dots + package, name
+
+    @property
+    def statement(self) -> str:
+        noqa = "# noqa: E402, F401" if self.late else "# noqa: F401"
+        if self.module.startswith("."):
+            package, name = self._from_parts()
+            return f"from {package} import {name} as {self.alias}  {noqa}"
+        return f"import {self.module} as {self.alias}  {noqa}"
+
+    @property
+    def key(self) -> tuple[str, str, int, str, Optional[str], bool]:
+        """The import as the safety check sees it (see safety.ImportKey)."""
+        if self.module.startswith("."):
+            package, name = self._from_parts()
+            level = len(package) - len(package.lstrip("."))
+            return ("from", package.lstrip("."), level, name, self.alias, False)
+        return ("import", self.module, 0, "", self.alias, False)
+
+
 @dataclass
 class ImportEdits:
     runtime: dict[str, list[str]] = field(default_factory=dict)
     type_checking: dict[str, list[str]] = field(default_factory=dict)
     drop_type_checking: set[str] = field(default_factory=set)
     protect: set[str] = field(default_factory=set)
+    modules: list[ModuleImport] = field(default_factory=list)  # at the top
 
     def __bool__(self) -> bool:
-        return bool(self.runtime or self.type_checking or self.drop_type_checking or self.protect)
+        return bool(
+            self.runtime
+            or self.type_checking
+            or self.drop_type_checking
+            or self.protect
+            or self.modules
+        )
 
 
 @dataclass(frozen=True)
 class Rewrite:
+    """A reference rewritten to the bare name, or (`registers_only`) a bare one given the import
+    that registers its class."""
+
     ref: Reference
     target: Target
     add: Optional[ImportPlan] = None
     drop_type_checking: bool = False  # the name's import under TYPE_CHECKING becomes redundant
     protect: bool = False  # the existing runtime import now needs protecting from F401 fixes
     warning: Optional[str] = None
+    register: Optional[ModuleImport] = None
 
     @property
     def new_value(self) -> str:
@@ -57,22 +114,20 @@ class Rewrite:
         """The dotted text that `new_value` replaces."""
         return self.target.path
 
+    @property
+    def registers_only(self) -> bool:
+        return self.path == self.new_value
+
 
 @dataclass(frozen=True)
 class Leave:
     ref: Reference
-    kind: str  # "broken" is reported; the others are listed with -v
-    reason: str
+    kind: str  # "broken", "stale", "missing" and "ambiguous-registry" are reported; the others
+    reason: str  # are listed with -v (or, for names outside the project, not at all)
+    blocks: bool = True  # keeps the rest of its relationship dotted (see transform)
 
 
 Decision = Union[Rewrite, Leave]
-
-
-@dataclass
-class RunState:
-    """What one run has decided so far: runtime imports added, by importing file."""
-
-    added_edges: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,19 +138,31 @@ class _Binding:
 
 
 class Decider:
-    def __init__(self, project: Project, placement: str = "auto") -> None:
+    def __init__(
+        self, project: Project, placement: str = "auto", assume_registered: bool = False
+    ) -> None:
         self.project = project
         self.resolver = Resolver(project)
         self.mapped = MappedCheck(self.resolver)
         self.placement = placement
-        self.state = RunState()
+        self.assume_registered = assume_registered
+        self.additions = Additions()
+        self.registration = Registration(project, self.additions)
+        self.refusals = Refusals(project, self.registration)
+        self._annotated: dict[str, frozenset[str]] = {}
+        self._aliases: dict[str, list[ModuleImport]] = {}
 
     def decide(self, file: str, ref: Reference) -> Decision:
+        if ref.bare:
+            return self._decide_bare(file, ref, ref.value)
         if ref.role == TARGET:
             resolved = resolve_target(self.project, ref.value)
         else:
             resolved = resolve_chain(self.project, ref.value)
         if isinstance(resolved, Unresolved):
+            if ref.role != TARGET and resolved.kind == "outside":
+                # `Customer.id`: a bare class name that starts an expression chain
+                return self._decide_bare(file, ref, ref.value.split(".", 1)[0])
             return Leave(ref, resolved.kind, resolved.reason)
         clash = self._other_mapped_class(resolved)
         if clash:
@@ -109,7 +176,100 @@ class Decider:
             info = self.project.known_info(file)
             used = info is not None and resolved.name in info.loaded_names()
             return Rewrite(ref, resolved, protect=not used)
+        if self._registered(file, resolved.file):
+            return self._rewrite_registered(file, ref, resolved, binding)
         return self._with_import(file, ref, resolved, binding)
+
+    # -- bare names -------------------------------------------------------------------------
+    def _decide_bare(self, file: str, ref: Reference, name: str) -> Decision:
+        """A bare class name: which class it is, and whether importing `file` registers it.
+        Nothing is rewritten, so nothing it finds keeps the relationship's other strings dotted."""
+        decision = self._decide_bare_name(file, ref, name)
+        if isinstance(decision, Leave):
+            return Leave(decision.ref, decision.kind, decision.reason, blocks=False)
+        return decision
+
+    def _decide_bare_name(self, file: str, ref: Reference, name: str) -> Decision:
+        target_or_leave = self._bare_target(file, ref, name)
+        if isinstance(target_or_leave, Leave):
+            return target_or_leave
+        target = target_or_leave
+        if target.file == file or self._registered(file, target.file):
+            return Leave(ref, "registered", f"{name} is registered whenever {file} is imported")
+        clash = self._other_mapped_class(target)
+        if clash:
+            return Leave(ref, "ambiguous", clash)
+        binding = self._binding(file, ref, target)
+        return self._with_import(file, ref, target, binding)
+
+    def _bare_target(self, file: str, ref: Reference, name: str) -> Union[Target, Leave]:
+        module_scope = ref.scopes[-1] if ref.scopes else {}
+        bounds = module_scope.get(name)
+        if bounds:
+            bound = runtime_binding(bounds) or bounds[-1]
+            meaning = self.resolver.binding(file, [module_scope], name, bound, 0)
+            if isinstance(meaning, External):
+                return Leave(ref, "external", f"{name} is imported from {meaning.qname}")
+            cls = None
+            if isinstance(meaning, ProjectObject) and meaning.kind == "class":
+                info = self.project.info(meaning.file)
+                cls = info.toplevel_class(name) if info else None
+            if cls is None or not isinstance(meaning, ProjectObject):
+                return Leave(ref, "unknown", f"{name} here is not a class the tool can follow")
+            return Target(meaning.file, name, cls, name)
+        if self.resolver.name(file, [], name) is not None or self.resolver.external_star_modules(
+            file
+        ):
+            return Leave(ref, "unknown", f"{name} may come from a star import")
+        resolved = resolve_bare(self.project, self.mapped, name)
+        if isinstance(resolved, Target):
+            return resolved
+        if resolved.kind == "missing" and not ref.is_target:
+            return Leave(ref, "external", resolved.reason)  # a table, a column, a function
+        if resolved.kind == "ambiguous" and ref.is_target and self._one_registry(name):
+            return Leave(ref, "ambiguous-registry", self._ambiguity(name))
+        return Leave(ref, resolved.kind, resolved.reason)
+
+    def _one_registry(self, name: str) -> bool:
+        """Whether two classes of this name are provably mapped in one registry."""
+        keys: list[tuple[str, str]] = []
+        for file in self.project.files_defining(name):
+            info = self.project.info(file)
+            for cls in info.toplevel_classes.get(name, []) if info else ():
+                key = self.mapped.registry(file, cls)
+                if key is not None:
+                    keys.append(key)
+        return len(keys) != len(set(keys))
+
+    def _ambiguity(self, name: str) -> str:
+        paths = []
+        for file in self.project.files_defining(name):
+            info = self.project.info(file)
+            cls = info.toplevel_class(name) if info else None
+            if cls is not None and self.mapped.registry(file, cls) is not None:
+                paths.append(f'"{qualified_path(self.project, Target(file, name, cls, name))}"')
+        return (
+            f"several mapped classes are named {name} in one registry (SQLAlchemy raises "
+            f'"Multiple classes found for path"); name one by its module-qualified path: '
+            + " or ".join(paths)
+        )
+
+    # -- registration -----------------------------------------------------------------------
+    def _registered(self, file: str, target_file: str) -> bool:
+        return self.assume_registered or self.registration.registered(file, target_file)
+
+    def _rewrite_registered(
+        self, file: str, ref: Reference, target: Target, binding: _Binding
+    ) -> Decision:
+        """No runtime import: the target's module already runs whenever this one is imported,
+        and an import would only change the order modules load in. A bare annotation needs the
+        name for type checkers, so it gets an import under TYPE_CHECKING."""
+        if ref.role != ANNOTATION or binding.type_checking_same:
+            return Rewrite(ref, target)
+        module = spell_import(self.project, file, target.file)
+        if module is None:
+            return Rewrite(ref, target)
+        return Rewrite(ref, target, ImportPlan(module, target.name, True))
 
     def _other_mapped_class(self, target: Target) -> Optional[str]:
         for file in self.project.files_defining(target.name):
@@ -134,10 +294,11 @@ class Decider:
         name = target.name
         result = _Binding()
         module_scope = ref.scopes[-1] if ref.scopes else {}
-        for scope in ref.scopes[:-1]:
-            if name in scope:
-                result.clash = f"{name} is bound in an enclosing function or class here"
-                return result
+        if not ref.bare:
+            for scope in ref.scopes[:-1]:
+                if name in scope:
+                    result.clash = f"{name} is bound in an enclosing function or class here"
+                    return result
         same = ProjectObject(target.file, name, "class")
         for bound in module_scope.get(name, ()):
             meaning = self.resolver.binding(file, [module_scope], name, bound, 0)
@@ -157,66 +318,80 @@ class Decider:
                     result.runtime_same = True
         return result
 
+    def _annotation_names(self, file: str) -> frozenset[str]:
+        """Names the module's annotations use, in code or in strings (so ruff sees them used)."""
+        if file not in self._annotated:
+            info = self.project.known_info(file)
+            tree = info.tree if info is not None else None
+            self._annotated[file] = annotation_names(tree) if tree is not None else frozenset()
+        return self._annotated[file]
+
+    def _alias(self, file: str, module: str) -> str:
+        info = self.project.known_info(file)
+        taken = set(info.bindings) if info else set()
+        if info is not None and info.tree is not None:
+            taken |= info.loaded_names()
+        taken |= {a.alias for a in self._aliases.get(file, ())}
+        base = "_" + module.rstrip(".").rpartition(".")[2]
+        for candidate in [base, f"{base}_module", *(f"{base}_{n}" for n in range(2, 100))]:
+            if candidate not in taken:
+                return candidate
+        raise AssertionError("no free alias")  # pragma: no cover
+
+    def _module_import(self, file: str, target_file: str, late: bool) -> Optional[ModuleImport]:
+        module = spell_import(self.project, file, target_file)
+        if module is None:
+            return None
+        made = ModuleImport(module, self._alias(file, module), late)
+        self._aliases.setdefault(file, []).append(made)
+        return made
+
     def _with_import(
         self, file: str, ref: Reference, target: Target, binding: _Binding
     ) -> Decision:
         module = spell_import(self.project, file, target.file)
         if module is None:
             return Leave(ref, "unimportable", f"no import root reaches {target.file} from {file}")
+        refusal = self.refusals.refuse(file, ref, target)
+        if refusal is not None:
+            return Leave(ref, refusal[0], refusal[1])
         if self.placement == "type-checking":
+            if ref.bare or target.path == target.name:
+                reason = "import-placement is type-checking: the project registers its classes"
+                return Leave(ref, "placement", reason)
             if binding.type_checking_same:
                 return Rewrite(ref, target)  # already imported where it belongs
             return Rewrite(ref, target, ImportPlan(module, target.name, True))
-        cycle = self._cycle(file, target.file)
+        cycle = self.registration.cycle(file, target.file)
         if cycle is None:
-            self.state.added_edges.setdefault(file, []).extend(
-                self.project.executed_by_import(file, target.file)
-            )
+            self.additions.add(file, target.file, TOP)
+            if binding.clash or target.name in self._annotation_names(file):
+                # `from m import C` would shadow a name, or ruff would move it under
+                # TYPE_CHECKING (TC001) since only annotations use it: register the module.
+                register = self._module_import(file, target.file, late=False)
+                plan = (
+                    None
+                    if binding.clash or binding.type_checking_same
+                    else ImportPlan(module, target.name, True)
+                )
+                return Rewrite(ref, target, plan, register=register)
             plan = ImportPlan(module, target.name, False)
             return Rewrite(ref, target, plan, drop_type_checking=binding.type_checking_same)
-        if self._imports_module(file, target.file):
-            return Rewrite(ref, target)
+        failure = self.registration.prove_late(file, target.file)
+        type_checking = None
+        if not (binding.type_checking_same or binding.clash):
+            type_checking = ImportPlan(module, target.name, True)
+        if failure is None:
+            self.additions.add(file, target.file, LATE)
+            register = self._module_import(file, target.file, late=True)
+            if target.name not in self._annotation_names(file):
+                type_checking = None  # no annotation needs the name
+            return Rewrite(ref, target, type_checking, register=register)
         verb = "kept" if binding.type_checking_same else "placed"
         warning = (
             f"import of {target.name} {verb} under `if TYPE_CHECKING:`: a runtime import would "
-            f"close the import cycle {cycle}; import both modules in one place (such as the "
-            "models package `__init__`) so that the class is registered before the mappers are "
-            "configured"
+            f"close the import cycle {cycle}, and no placement is safe in every import order "
+            f"({failure}); import both modules in one place (such as the models package "
+            "`__init__`) so that the class is registered before the mappers are configured"
         )
-        if binding.type_checking_same:
-            return Rewrite(ref, target, warning=warning)  # already imported under TYPE_CHECKING
-        return Rewrite(ref, target, ImportPlan(module, target.name, True), warning=warning)
-
-    def _imports_module(self, file: str, target_file: str) -> bool:
-        return target_file in self.project.runtime_imports(file)
-
-    def _edges(self, file: str) -> list[str]:
-        return [*self.project.runtime_imports(file), *self.state.added_edges.get(file, ())]
-
-    def _cycle(self, file: str, target_file: str) -> Optional[str]:
-        """The cycle `file -> target -> ... -> file` a runtime import would close, if any."""
-        parents: dict[str, Optional[str]] = {}
-        queue: deque[str] = deque()
-        for start in self.project.executed_by_import(file, target_file):
-            if start not in parents:
-                parents[start] = None
-                queue.append(start)
-        while queue:
-            current = queue.popleft()
-            if current == file:
-                return self._describe_cycle(file, current, parents)
-            for nxt in self._edges(current):
-                if nxt not in parents:
-                    parents[nxt] = current
-                    queue.append(nxt)
-        return None
-
-    def _describe_cycle(self, file: str, end: str, parents: dict[str, Optional[str]]) -> str:
-        path = []
-        node: Optional[str] = end
-        while node is not None:
-            path.append(node)
-            node = parents[node]
-        root = import_root(self.project, file, file)
-        names = [display_name(self.project, f, root) for f in [file, *reversed(path)]]
-        return " -> ".join(names)
+        return Rewrite(ref, target, type_checking, warning=warning)

@@ -1,4 +1,4 @@
-"""What one pass over a file's bytes tells: can it be read, can it hold a dotted target, and
+"""What one pass over a file's bytes tells: can it be read, can it hold a relationship target, and
 which classes it defines. Runs in worker processes for big runs, so it returns plain data.
 """
 
@@ -16,6 +16,10 @@ _NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 # Starts with the literal, so the engine can search for it; whether it starts its line is
 # checked per match (ten times faster than a multi-line `^` pattern on a large tree).
 _CLASS = re.compile(rb"class[ \t]+(" + _NAME + rb")")
+_TABLE = re.compile(rb"(?:__tablename__\s*=\s*|\bTable\(\s*)['\"]([^'\"\n]+)['\"]")
+_ABSOLUTE_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.M
+)
 _IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
 
 
@@ -24,11 +28,13 @@ class ClassFacts(NamedTuple):
 
     classes: tuple[tuple[str, bool], ...] = ()
     imperative: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()  # `__tablename__ = "x"` and `Table("x", ...)`
+    imports: tuple[str, ...] = ()  # absolute module names in import statements
 
 
 class FileScan(NamedTuple):
     error: Optional[str] = None
-    dotted: tuple[str, ...] = ()
+    candidate: bool = False
     text: Optional[str] = None  # decoded, for files that may hold a target only
     encoding: str = "utf-8"
     facts: ClassFacts = ClassFacts()
@@ -47,7 +53,21 @@ def class_facts(data: bytes) -> ClassFacts:
     imperative: tuple[str, ...] = ()
     if b"map_imperatively" in data or b"mapper" in data:
         imperative = tuple(m.decode("utf-8", "replace") for m in _IMPERATIVE.findall(data))
-    return ClassFacts(tuple(found.items()), imperative)
+    tables = ()
+    if b"__tablename__" in data or b"Table(" in data:
+        tables = tuple(m.decode("utf-8", "replace") for m in _TABLE.findall(data))
+    return ClassFacts(tuple(found.items()), imperative, tables, _absolute_imports(data))
+
+
+def _absolute_imports(data: bytes) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for from_module, modules in _ABSOLUTE_IMPORT.findall(data):
+        names = [from_module] if from_module else modules.split(b",")
+        for name in names:
+            module = name.split()[0] if name.split() else b""
+            if module and not module.startswith(b"."):
+                found[module.decode("utf-8", "replace")] = None
+    return tuple(found)
 
 
 def read_class_facts(path: str) -> Optional[ClassFacts]:
@@ -60,7 +80,7 @@ def read_class_facts(path: str) -> Optional[ClassFacts]:
 def scan_file(path: str) -> FileScan:
     try:
         data = read_bytes(Path(path))
-        dotted = tuple(prefilter.dotted_strings(data))
+        candidate = prefilter.may_hold_target(data)
         decoded = decode(data)
     except IsADirectoryError:
         return FileScan(error="is a directory, not a file")
@@ -69,6 +89,6 @@ def scan_file(path: str) -> FileScan:
     except SourceError as exc:
         return FileScan(error=str(exc))
     facts = class_facts(data)
-    if not dotted:
+    if not candidate:
         return FileScan(facts=facts)
-    return FileScan(None, dotted, decoded.text, decoded.encoding, facts)
+    return FileScan(None, candidate, decoded.text, decoded.encoding, facts)

@@ -39,12 +39,9 @@ RELATIONSHIP_FUNCTIONS = frozenset(
 )
 _STRING_LITERAL = re.compile(r"(?is)([rbuf]*)('''|\"\"\"|'|\")(.*)\2")
 IGNORE_COMMENT = re.compile(r"#\s*fix-relationships:\s*ignore\b")
-# A dotted name after a quote on the same line (a target, also inside an f-string, a
-# concatenation or an expression string), or inside `Mapped[...]`: only the statements on such
-# lines are visited.
-_DOTTED_START = re.compile(
-    r"['\"][^'\"\n]*?[^\W\d]\w*\.[^\W\d]|Mapped\[[^\]\n]*?[^\W\d]\w*\.[^\W\d]"
-)
+# A name just after a quote (a target, also inside an f-string, a concatenation or an expression
+# string), or `Mapped[`: only the statements on such lines are visited.
+_TARGET_START = re.compile(r"['\"][^\W\d]|Mapped\[")
 
 
 TARGET = "target"
@@ -70,6 +67,16 @@ class Reference:
     role: str = TARGET
     start: int = 0
     group: int = 0  # the references of one relationship are rewritten all together or not at all
+    names_target: bool = False  # an annotation's name that is the relationship's only target
+
+    @property
+    def bare(self) -> bool:
+        return "." not in self.value
+
+    @property
+    def is_target(self) -> bool:
+        """The relationship's target itself (a typo here fails), not a name in an expression."""
+        return self.role == TARGET or self.names_target
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ class _Finder:
         self.stack: list[_ScopeNode] = []
         self._bindings: dict[int, Mapping[str, Sequence[Bound]]] = {}
         self.found: list[Found] = []
-        self.dotted_lines = source.lines_matching(_DOTTED_START)
+        self.target_lines = source.lines_matching(_TARGET_START)
         self.future_annotations = any(
             isinstance(b.binding, ImportedName) and b.binding.module == "__future__"
             for b in module_scope.get("annotations", ())
@@ -159,7 +166,7 @@ class _Finder:
                 continue
             if isinstance(stmt, ast.AnnAssign):
                 group = id(stmt.value) if isinstance(stmt.value, ast.Call) else id(stmt)
-                self._annotation(stmt.lineno, stmt.annotation, group)
+                self._annotation(stmt.lineno, stmt.annotation, group, self._untargeted(stmt.value))
             for _, value in ast.iter_fields(stmt):
                 for child in value if isinstance(value, list) else [value]:
                     if isinstance(child, ast.stmt):
@@ -188,8 +195,8 @@ class _Finder:
         """Whether a line of the statement has a string starting like a dotted path."""
         decorators = getattr(stmt, "decorator_list", [])
         start = min([stmt.lineno, *(d.lineno for d in decorators)])
-        index = bisect.bisect_left(self.dotted_lines, start)
-        return index < len(self.dotted_lines) and self.dotted_lines[index] <= (
+        index = bisect.bisect_left(self.target_lines, start)
+        return index < len(self.target_lines) and self.target_lines[index] <= (
             stmt.end_lineno or start
         )
 
@@ -234,7 +241,18 @@ class _Finder:
                     if inner.arg in EXPRESSION_ARGUMENTS:
                         self._expression(node.lineno, inner.value, f"backref {inner.arg}", group)
 
-    def _annotation(self, line: int, annotation: ast.expr, group: int) -> None:
+    def _untargeted(self, value: Optional[ast.expr]) -> bool:
+        """A `relationship()` with no target argument: its annotation names the target."""
+        return (
+            isinstance(value, ast.Call)
+            and target_argument(value) is None
+            and self._may_be_relationship(value.func)
+            and self._is_relationship(value)
+        )
+
+    def _annotation(
+        self, line: int, annotation: ast.expr, group: int, untargeted: bool = False
+    ) -> None:
         """`Mapped[...]`: its strings are expressions; its bare chains count when annotations
         are not evaluated (`from __future__ import annotations`), SQLAlchemy then reads text."""
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -250,6 +268,11 @@ class _Finder:
         assert isinstance(annotation, ast.Subscript)
         for node in ast.walk(annotation.slice):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if untargeted and is_identifier(node.value) and not self._ignored(line, node):
+                    if single_literal(self.source, node):
+                        ref = Reference(node.value, node, self.scopes(), ANNOTATION, 0, group, True)
+                        self.found.append(ref)
+                    continue
                 self._expression(line, node, ANNOTATION, group)
         if self.future_annotations:
             for chain in maximal_chains(annotation.slice):
@@ -275,7 +298,7 @@ class _Finder:
     def _literal(self, line: int, node: ast.Constant, group: int) -> None:
         value = node.value
         assert isinstance(value, str)
-        if not is_dotted_path(value):
+        if not (is_dotted_path(value) or is_identifier(value)):
             return
         if self._ignored(line, node):
             self.found.append(Skipped(node, "ignored by a `# fix-relationships: ignore` comment"))

@@ -477,6 +477,9 @@ def apply_import_edits(module: cst.Module, edits: ImportEdits) -> cst.Module:
         _add_to(module, body, spec, names, True, _header_import_end(body))
     for spec, names in sorted(edits.type_checking.items()):
         _add_type_checking(module, body, spec, names)
+    for register in sorted(edits.modules, key=lambda m: m.module):
+        stmt = cst.parse_statement(register.statement + "\n", config=_config(module))
+        _insert(body, _header_import_end(body), stmt, separate=False)
     for name in sorted(edits.protect):
         _protect(body, name)
     return module.with_changes(body=body)

@@ -94,3 +94,35 @@ class MappedCheck:
             cls = info.toplevel_class(meaning.name) if info else None
             return cls is not None and self.provably_unmapped(meaning.file, cls)
         return False
+
+    def registry(self, file: str, cls: ClassInfo) -> Optional[tuple[str, str]]:
+        """The project class at the root of a mapped class's bases (its declarative base, and so
+        its registry), when that is provable: the class has a `__tablename__` or `__table__`,
+        every class on the way is in the project, and the root's bases are all outside it."""
+        if not _MAPPING_ATTRIBUTES & dict(cls.assigns).keys() - {"__mapper_args__"}:
+            return None
+        if _is_true(dict(cls.assigns).get("__abstract__")):
+            return None
+        seen: set[tuple[str, str]] = set()
+        while True:
+            parents = [self._project_class(file, base) for base in cls.bases]
+            inside = [p for p in parents if p is not None]
+            if not inside:
+                return (file, cls.name)
+            if len(inside) != len(parents) or len(inside) > 1:
+                return None  # a mixin or a base from outside: cannot tell
+            file, cls = inside[0]
+            if (file, cls.name) in seen:
+                return None
+            seen.add((file, cls.name))
+
+    def _project_class(self, file: str, base: ast.expr) -> Optional[tuple[str, ClassInfo]]:
+        while isinstance(base, ast.Subscript):
+            base = base.value
+        meaning = self.resolver.expr(file, self.resolver.module_scopes(file), base)
+        if isinstance(meaning, ProjectObject) and meaning.kind == "class":
+            info = self.resolver.project.info(meaning.file)
+            found = info.toplevel_class(meaning.name) if info else None
+            if found is not None:
+                return meaning.file, found
+        return None

@@ -1,18 +1,18 @@
-"""Cheap test on raw bytes: can this file hold a dotted relationship target at all?
+"""Cheap test on raw bytes: can this file hold a relationship target at all?
 
-About 3 % of real files can; the rest are never parsed, and LibCST is never imported for them.
+Only files that call something like `relationship` and hold a string or a `Mapped[` annotation
+are parsed; the rest never are, and LibCST is never imported for them.
 """
 
 from __future__ import annotations
 
 import re
 
-_IDENT = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
-_DOTTED_STRING = re.compile(rb"['\"](" + _IDENT + rb"(?:\." + _IDENT + rb")+)['\"]")
+_TARGET_START = re.compile(rb"['\"][A-Za-z_\x80-\xff]|Mapped\[")
 
 
-def dotted_strings(data: bytes) -> list[str]:
-    """Dotted strings in a file that calls something like `relationship`; [] if it cannot be one."""
+def may_hold_target(data: bytes) -> bool:
+    """False if the file cannot hold a relationship target (so it need not be parsed)."""
     if b"relation" not in data and b"dynamic_loader" not in data:
-        return []
-    return [m.group(1).decode("utf-8", "replace") for m in _DOTTED_STRING.finditer(data)]
+        return False
+    return _TARGET_START.search(data) is not None

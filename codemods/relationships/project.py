@@ -83,6 +83,8 @@ class Project:
         self._resolved: dict[tuple[str, int, str], Optional[ModuleRef]] = {}
         self._edges: dict[str, list[str]] = {}
         self._imperative: set[str] = set()
+        self._tables: dict[str, list[str]] = {}
+        self._importers: dict[str, list[str]] = {}
 
     # -- names ---------------------------------------------------------------------------
     def full_name(self, relpath: str) -> tuple[str, ...]:
@@ -163,7 +165,40 @@ class Project:
                     if indented:
                         self._indented.add((name, relpath))
                 self._imperative.update(facts.imperative)
+                for table in facts.tables:
+                    self._tables.setdefault(table, []).append(relpath)
+                for module in facts.imports:
+                    self._importers.setdefault(module, []).append(relpath)
         return self._class_index
+
+    def files_with_table(self, table: str) -> list[str]:
+        """Files that name a table `table` (`__tablename__` or `Table(...)`), by their bytes."""
+        self._index_classes()
+        return self._tables.get(table, [])
+
+    def tables_of(self, relpath: str) -> tuple[str, ...]:
+        self._index_classes()
+        facts = self._facts.get(relpath)
+        return facts.tables if facts else ()
+
+    def import_names(self, relpath: str) -> list[str]:
+        """The absolute module names under which project files import `relpath`."""
+        self._index_classes()
+        full = self.full_name(relpath)
+        names = []
+        for size in range(1, len(full) + 1):
+            module = ".".join(full[-size:])
+            importers = self._importers.get(module, ())
+            if any(self._lands_on(module, importer, relpath) for importer in importers):
+                names.append(module)
+        return names
+
+    def _lands_on(self, module: str, importer: str, relpath: str) -> bool:
+        ref = self.resolve_module(module, 0, importer)
+        return ref is not None and ref.file == relpath
+
+    def class_names(self) -> list[str]:
+        return sorted(self._index_classes())
 
     def files_defining(self, name: str) -> list[str]:
         return self._index_classes().get(name, [])

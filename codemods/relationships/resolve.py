@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
+from .mapped import MappedCheck
 from .project import Project
 from .scan import ClassInfo
+from .spelling import display_name, import_root
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Unresolved:
-    kind: str  # "outside" | "broken" | "ambiguous" | "unknown"
+    kind: str  # "outside" | "broken" | "stale" | "missing" | "ambiguous" | "unknown"
     reason: str
 
 
@@ -33,6 +36,9 @@ def resolve_target(project: Project, dotted: str) -> Union[Target, Unresolved]:
     modules = project.modules_ending_with(module)
     module_name = ".".join(module)
     if not modules:
+        stale = _stale(project, module)
+        if stale is not None:
+            return Unresolved("stale", stale)
         return Unresolved("outside", f"no project module ends with {module_name}")
     defining: list[Target] = []
     for file in modules:
@@ -72,3 +78,49 @@ def _why_broken(project: Project, modules: list[str], name: str) -> str:
         )
     listed = ", ".join(modules)
     return f"no class {name} is defined in {listed}"
+
+
+def resolve_bare(project: Project, mapped: MappedCheck, name: str) -> Union[Target, Unresolved]:
+    """A bare class name -> the one top-level class of that name that may be mapped."""
+    found: list[Target] = []
+    unsure = project.mapped_imperatively(name)
+    for file in project.files_defining(name):
+        info = project.info(file)
+        if info is None:
+            return Unresolved("unknown", f"cannot parse {file}, which defines a class named {name}")
+        unsure = unsure or project.may_nest(name, file)
+        for cls in info.toplevel_classes.get(name, []):
+            if not mapped.provably_unmapped(file, cls):
+                found.append(Target(file, name, cls, name))
+    if len(found) == 1 and not unsure:
+        return found[0]
+    if len(found) > 1:
+        where = ", ".join(qualified_path(project, t) for t in found)
+        return Unresolved("ambiguous", f"several classes named {name} may be mapped: {where}")
+    if found or unsure or project.files_defining(name):
+        return Unresolved("unknown", f"cannot tell which class {name} is")
+    close = difflib.get_close_matches(name, project.class_names(), n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return Unresolved("missing", f"no class named {name} is defined in the project{hint}")
+
+
+def qualified_path(project: Project, target: Target) -> str:
+    """The module-qualified path SQLAlchemy accepts for the class: `ecommerce.models.C`."""
+    module = display_name(project, target.file, import_root(project, target.file, target.file))
+    return f"{module}.{target.name}"
+
+
+def _stale(project: Project, module: list[str]) -> Optional[str]:
+    """Why a dotted path whose leading package is the project's names no module of it."""
+    head = module[0]
+    names = set()
+    for file in project.files:
+        full = project.full_name(file)
+        if head in full[:-1]:
+            names.add(".".join(full[full.index(head) :]))
+    if not names:
+        return None
+    wanted = ".".join(module)
+    close = difflib.get_close_matches(wanted, sorted(names), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{head} is a project package, but no module of it is named {wanted}{hint}"

@@ -134,13 +134,15 @@ def unintended_change(
     added: Iterable[tuple[str, str, bool]],
     dropped_type_checking: Iterable[str],
     chains: Optional[dict[tuple[int, int, int, int], tuple[int, int, str]]] = None,
+    modules: Iterable[ImportKey] = (),
 ) -> Optional[str]:
     """Why the new source is not the old one plus the intended edits; None if it is exactly that.
 
     `strings` maps the (line, column) of each rewritten constant to its new value; `added` lists
     (module as written, name, under TYPE_CHECKING) of each import meant to be added; `chains`
     maps the position of each rewritten chain of code (an unquoted annotation) to its number of
-    names, how many of them became one name, and that name.
+    names, how many of them became one name, and that name; `modules` are the module imports
+    added (`import a.b as _b`), at the top or after the class definitions.
     """
     try:
         new_tree = parse_python(new_text)
@@ -175,6 +177,7 @@ def unintended_change(
     for module, name, type_checking in added:
         level = len(module) - len(module.lstrip("."))
         expected_imports[("from", module.lstrip("."), level, name, None, type_checking)] += 1
+    expected_imports.update(modules)
     dropped = set(dropped_type_checking)
     for key in list(expected_imports):
         if key[5] and (key[4] or key[3]) in dropped:

@@ -7,6 +7,7 @@ class Plan(Base): ...            ->  classes["Plan"] == [ClassInfo(name="Plan", 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -53,6 +54,7 @@ class ImportStmt:
     module: str
     level: int
     names: tuple[str, ...]
+    lineno: int = 0
 
 
 @dataclass(frozen=True)
@@ -285,9 +287,35 @@ def scan_module(tree: ast.Module, keep_tree: bool = True) -> ModuleInfo:
 
 def _record_import(info: ModuleInfo, stmt: ast.stmt) -> None:
     if isinstance(stmt, ast.Import):
-        info.imports.extend(ImportStmt(a.name, 0, ()) for a in stmt.names)
+        info.imports.extend(ImportStmt(a.name, 0, (), stmt.lineno) for a in stmt.names)
     elif isinstance(stmt, ast.ImportFrom):
         names = tuple(a.name for a in stmt.names)
         if names == ("*",):
             info.star_imports.append((stmt.module or "", stmt.level))
-        info.imports.append(ImportStmt(stmt.module or "", stmt.level, names))
+        info.imports.append(ImportStmt(stmt.module or "", stmt.level, names, stmt.lineno))
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def annotation_names(tree: ast.Module) -> frozenset[str]:
+    """Names that the module's annotations use, in code or inside strings."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        annotations: list[Optional[ast.expr]] = []
+        if isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            annotations.extend(a.annotation for a in every if a is not None)
+            annotations.append(node.returns)
+        for annotation in annotations:
+            for sub in ast.walk(annotation) if annotation is not None else ():
+                if isinstance(sub, ast.Name):
+                    found.add(sub.id)
+                elif isinstance(sub, ast.Attribute):
+                    found.add(sub.attr)  # `a.b.C` may become `C`
+                elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    found.update(_IDENTIFIER.findall(sub.value))
+    return frozenset(found)

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .decide import Decider, ImportEdits, Leave, Rewrite
+from .decide import Decider, ImportEdits, Leave, ModuleImport, Rewrite
 from .find import TARGET, Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
 from .header import HeaderParseError, default_indent, join, split_header
+from .late import place_late_imports
 from .safety import unintended_change
 from .scan import scan_module
 from .sources import SourceText, parse_python
@@ -55,6 +56,7 @@ class Plan:
     edits: ImportEdits
     added: frozenset[tuple[str, str, bool]]
     dropped: tuple[str, ...]
+    late: tuple[ModuleImport, ...] = ()  # registrations placed after the class definitions
 
 
 def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
@@ -99,6 +101,7 @@ def plan_file(
         info.tree = None  # decided: later files need its facts, not its syntax tree
     if not rewrites:
         return None
+    registrations = [r.register for r in rewrites if r.register is not None]
     return Plan(
         path,
         text,
@@ -106,12 +109,13 @@ def plan_file(
         _import_edits(rewrites),
         frozenset((r.add.module, r.add.name, r.add.type_checking) for r in rewrites if r.add),
         tuple(r.new_value for r in rewrites if r.drop_type_checking),
+        tuple(dict.fromkeys(m for m in registrations if m.late)),
     )
 
 
 # Left for these reasons, one reference keeps its whole relationship dotted: rewriting only
 # some of its strings would name one class two ways.
-_BLOCKING = frozenset({"ambiguous", "bound", "unknown", "unimportable"})
+_BLOCKING = frozenset({"ambiguous", "bound", "unknown", "unimportable", "two-names", "duplicate"})
 
 
 def _whole_relationships(
@@ -119,13 +123,13 @@ def _whole_relationships(
 ) -> list[Union[Skipped, Rewrite, Leave]]:
     blocked: dict[int, str] = {}
     for d in decisions:
-        if isinstance(d, Leave) and d.kind in _BLOCKING:
+        if isinstance(d, Leave) and d.kind in _BLOCKING and d.blocks:
             blocked.setdefault(d.ref.group, f'"{d.ref.value}": {d.reason}')
     return [
         Leave(
             d.ref, "group", f"left dotted with the rest of its relationship: {blocked[d.ref.group]}"
         )
-        if isinstance(d, Rewrite) and d.ref.group in blocked
+        if isinstance(d, Rewrite) and d.ref.group in blocked and not d.registers_only
         else d
         for d in decisions
     ]
@@ -135,7 +139,8 @@ def _splices(rewrites: list[Rewrite]) -> tuple[Splice, ...]:
     """One splice per rewritten literal (all its paths replaced) or annotation chain."""
     by_node: dict[int, list[Rewrite]] = {}
     for rewrite in rewrites:
-        by_node.setdefault(id(rewrite.ref.node), []).append(rewrite)
+        if not rewrite.registers_only:
+            by_node.setdefault(id(rewrite.ref.node), []).append(rewrite)
     splices = []
     for group in by_node.values():
         node = group[0].ref.node
@@ -172,8 +177,9 @@ def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
         for s in plan.splices
         if s.chain is not None
     }
+    modules = [m.key for m in (*plan.edits.modules, *plan.late)]
     problem = unintended_change(
-        tree, plan.text, new_text, strings, plan.added, plan.dropped, chains
+        tree, plan.text, new_text, strings, plan.added, plan.dropped, chains, modules
     )
     if problem is not None:
         message = f"internal error, file left unchanged: {problem}; please report this file"
@@ -191,22 +197,51 @@ def _report(
     ref = decision.ref
     role = "" if ref.role == TARGET else f"{ref.role}: "
     if isinstance(decision, Leave):
-        if ref.role != TARGET and decision.kind in ("outside", "broken"):
-            return []  # a class-qualified chain, a table or a column: nothing to say
-        kind = BROKEN if decision.kind == "broken" else SKIPPED
+        if decision.kind in _SILENT or (
+            not ref.is_target and (decision.kind in ("outside", "broken") or not decision.blocks)
+        ):
+            return []  # registered, outside the project, a table or a column: nothing to say
+        kind = BROKEN if decision.kind in _REPORTED else SKIPPED
         return [Finding(path, line, col, kind, f'{role}"{ref.value}": {decision.reason}')]
-    message = f'{role}"{decision.path}" -> "{decision.new_value}"{_how(decision)}'
+    if decision.registers_only:
+        message = f'{role}"{decision.path}": {_registration(decision)}'
+    else:
+        message = f'{role}"{decision.path}" -> "{decision.new_value}"{_how(decision)}'
     found = [Finding(path, line, col, REWRITE, message)]
     if decision.warning:
         found.append(Finding(path, line, col, WARNING, decision.warning))
     return found
 
 
+_SILENT = frozenset({"registered", "external"})
+_REPORTED = frozenset({"broken", "stale", "missing", "ambiguous-registry"})
+
+
 def _how(rewrite: Rewrite) -> str:
+    if rewrite.register is not None:
+        return f" ({_registration(rewrite)})"
     if rewrite.add is None:
         return ""
     where = " under TYPE_CHECKING" if rewrite.add.type_checking else ""
     return f" (import added{where}: from {rewrite.add.module} import {rewrite.add.name})"
+
+
+def _registration(rewrite: Rewrite) -> str:
+    """How a registration-only rewrite registers its class."""
+    name = rewrite.target.name
+    register = rewrite.register
+    if register is not None:
+        where = "after the class definitions" if register.late else "added"
+        also = ""
+        if rewrite.add is not None:
+            also = f", and under TYPE_CHECKING: from {rewrite.add.module} import {name}"
+        statement = register.statement.partition("  #")[0]
+        return f"registered by an import {where}: {statement}{also}"
+    if rewrite.add is not None and not rewrite.add.type_checking:
+        return f"registered by an import added: from {rewrite.add.module} import {name}"
+    if rewrite.add is not None:
+        return f"import added under TYPE_CHECKING: from {rewrite.add.module} import {name}"
+    return f"{name} is now registered"
 
 
 def _rewrite(tree: ast.Module, source: SourceText, plan: Plan) -> str:
@@ -216,10 +251,12 @@ def _rewrite(tree: ast.Module, source: SourceText, plan: Plan) -> str:
         end = source.offset(splice.end_lineno, splice.end_col)
         first = start + text[start:end].index(splice.value)
         text = text[:first] + splice.new_value + text[first + len(splice.value) :]
+    if plan.late:
+        text = place_late_imports(tree, SourceText(text), plan.late)
     if not plan.edits:
         return text
-    # Splicing a dotted path into a bare name never changes line numbers, so `tree` still
-    # locates the import block in the spliced text.
+    # Splicing a dotted path into a bare name never changes line numbers, and late imports
+    # come after the header, so `tree` still locates the import block in the text.
     return _edit_header(tree, SourceText(text), plan.edits)
 
 
@@ -235,6 +272,9 @@ def _import_edits(rewrites: Sequence[Rewrite]) -> ImportEdits:
             edits.drop_type_checking.add(rewrite.new_value)
         if rewrite.protect:
             edits.protect.add(rewrite.new_value)
+        register = rewrite.register
+        if register is not None and not register.late and register not in edits.modules:
+            edits.modules.append(register)
     for names in edits.runtime.values():
         for other in edits.type_checking.values():
             other[:] = [n for n in other if n not in names]

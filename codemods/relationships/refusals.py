@@ -1,0 +1,106 @@
+"""When an import that would register a target must not be added, because it breaks working code.
+
+An import runs every module it reaches and registers every class in them:
+- a module file the project imports under two names (two roots on `sys.path`) registers each of
+  its classes twice, and then only its module-qualified path works;
+- a dotted string that names the module under another root than the import would load it under
+  brings that second name into the process;
+- a newly loaded module that defines a mapped class name or a table that another module also
+  defines makes that name ambiguous, or changes which definition of the table wins.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .find import Reference
+from .project import Project
+from .registration import Registration
+from .resolve import Target
+from .scan import ClassInfo
+from .spelling import display_name, import_root
+
+Refusal = tuple[str, str]  # (kind, reason)
+
+
+class Refusals:
+    def __init__(self, project: Project, registration: Registration) -> None:
+        self.project = project
+        self.registration = registration
+
+    def refuse(self, file: str, ref: Reference, target: Target) -> Optional[Refusal]:
+        return (
+            self._two_names(target)
+            or self._other_root(file, ref, target)
+            or self._duplicate_definitions(file, target)
+        )
+
+    def _two_names(self, target: Target) -> Optional[Refusal]:
+        names = self.project.import_names(target.file)
+        if len(names) < 2:
+            return None
+        listed = " and ".join(sorted(names, key=len))
+        return (
+            "two-names",
+            f"{target.file} is imported under two module names ({listed}), so each of its "
+            "classes is registered twice; only a module-qualified path works, and no import of "
+            "it is added",
+        )
+
+    def _other_root(self, file: str, ref: Reference, target: Target) -> Optional[Refusal]:
+        if ref.bare:
+            return None
+        written = tuple(target.path.split(".")[:-1])
+        root = import_root(self.project, file, target.file)
+        loaded = self.project.name_under(target.file, root) if root is not None else None
+        if loaded is None or loaded[-len(written) :] == written:
+            return None
+        return (
+            "two-names",
+            f"the string names the module {'.'.join(written)}, but the import would load it as "
+            f"{'.'.join(loaded)}: a second module name for one file registers its classes twice",
+        )
+
+    def _duplicate_definitions(self, file: str, target: Target) -> Optional[Refusal]:
+        before = self.registration.closure(file)
+        loaded = self.registration.closure(target.file) - before
+        for module in sorted(loaded):
+            for table in self.project.tables_of(module):
+                others = [f for f in self.project.files_with_table(table) if f != module]
+                if others:
+                    return (
+                        "duplicate",
+                        f"importing {self._name(target.file)} loads {module}, which defines the "
+                        f"table {table!r} that {others[0]} defines too: the import could change "
+                        "which definition wins",
+                    )
+            clash = self._duplicate_class(module)
+            if clash is not None:
+                name, other = clash
+                return (
+                    "duplicate",
+                    f"importing {self._name(target.file)} loads {module}, which defines the "
+                    f"mapped class {name} that {other} defines too: the bare name {name} would "
+                    "become ambiguous",
+                )
+        return None
+
+    def _duplicate_class(self, module: str) -> Optional[tuple[str, str]]:
+        info = self.project.info(module)
+        for name, classes in info.toplevel_classes.items() if info else ():
+            if not any(_has_table(c) for c in classes):
+                continue
+            for other in self.project.files_defining(name):
+                other_info = self.project.info(other) if other != module else None
+                if other_info and any(
+                    _has_table(c) for c in other_info.toplevel_classes.get(name, [])
+                ):
+                    return name, other
+        return None
+
+    def _name(self, file: str) -> str:
+        return display_name(self.project, file, import_root(self.project, file, file))
+
+
+def _has_table(cls: ClassInfo) -> bool:
+    return any(name in ("__tablename__", "__table__") for name, _ in cls.assigns)
