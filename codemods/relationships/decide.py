@@ -210,14 +210,16 @@ class Decider:
             meaning = self.resolver.binding(file, [module_scope], name, bound, 0)
             if isinstance(meaning, External):
                 return Leave(ref, "external", f"{name} is imported from {meaning.qname}")
-            cls = None
             if isinstance(meaning, ProjectObject) and meaning.kind == "class":
                 info = self.project.info(meaning.file)
                 cls = info.toplevel_class(name) if info else None
-            if cls is None or not isinstance(meaning, ProjectObject):
+                if cls is None:
+                    return Leave(ref, "unknown", f"{name} here is not a class the tool can follow")
+                return Target(meaning.file, name, cls, name)
+            if not (isinstance(meaning, ProjectObject) and meaning.file == file):
                 return Leave(ref, "unknown", f"{name} here is not a class the tool can follow")
-            return Target(meaning.file, name, cls, name)
-        if self.resolver.name(file, [], name) is not None or self.resolver.external_star_modules(
+            # A variable or function of this module: SQLAlchemy looks in the registry instead.
+        elif self.resolver.name(file, [], name) is not None or self.resolver.external_star_modules(
             file
         ):
             return Leave(ref, "unknown", f"{name} may come from a star import")

@@ -277,6 +277,19 @@ class _Finder:
         if self.future_annotations:
             for chain in maximal_chains(annotation.slice):
                 self._code_chain(line, chain, group)
+            if untargeted:
+                self._annotation_names(line, annotation.slice, group)
+
+    def _annotation_names(self, line: int, node: ast.expr, group: int) -> None:
+        """`Mapped[list[Order]]` under `from __future__ import annotations`: SQLAlchemy reads
+        the text, so `Order` is looked up in the registry like a string target."""
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Name) or self._ignored(line, sub):
+                continue
+            meaning = self.resolver.name(self.file, self.scopes(), sub.id)
+            if isinstance(meaning, External):
+                continue  # `list`, `Optional`, `Set`: not a class of the registry
+            self.found.append(Reference(sub.id, sub, self.scopes(), ANNOTATION, 0, group, True))
 
     def _is_mapped(self, node: ast.expr) -> bool:
         if not isinstance(node, ast.Subscript):
