@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
             "project root."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if anything would change"
@@ -48,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also list what is left alone, and why"
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the findings: no `Rewriting` lines, no summary",
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when files are rewritten or a reference is broken (errors still exit 2)",
     )
     parser.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)"
@@ -71,13 +84,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"fix-relationships: error: {exc}", file=sys.stderr)
         return 2
     mode = CHECK if args.check else DIFF if args.diff else WRITE
-    report = run(args.paths or ["."], Options(root, config, mode, args.verbose))
-    if not args.verify:
-        return report.exit_code
-    from codemods.relationships.verify import verify
+    options = Options(root, config, mode, args.verbose, quiet=args.quiet)
+    report = run(args.paths or ["."], options)
+    code = report.exit_code
+    if args.verify:
+        from codemods.relationships.verify import verify
 
-    verification = verify(root, config, report.changed_keys, args.verbose)
-    return max(report.exit_code, verification.exit_code)
+        verification = verify(root, config, report.changed_keys, args.verbose, quiet=args.quiet)
+        code = max(code, verification.exit_code)
+    return 0 if args.exit_zero and code == 1 else code
+
+
+def _version() -> str:
+    try:
+        return metadata.version("fix-relationships")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def _verify_problem(args: argparse.Namespace) -> Optional[str]:

@@ -26,6 +26,7 @@ class Options(NamedTuple):
     mode: str = WRITE
     verbose: bool = False
     parallel: bool = True
+    quiet: bool = False  # only the findings: no `Rewriting` lines, no summary
 
 
 class _Candidate(NamedTuple):
@@ -199,6 +200,8 @@ def _print(report: Report, options: Options, out: TextIO, err: TextIO) -> None:
     for finding in report.findings:
         if finding.kind != SKIPPED or options.verbose:
             print(finding.format(), file=stream)
+    if options.quiet:
+        return
     verb = "Rewriting" if options.mode == WRITE else "Would rewrite"
     for shown in report.changed:
         print(f"{verb} {shown}", file=err)

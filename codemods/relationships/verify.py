@@ -200,6 +200,7 @@ def verify(
     verbose: bool = False,
     out: Optional[TextIO] = None,
     err: Optional[TextIO] = None,
+    quiet: bool = False,
 ) -> Verification:
     """Check the `changed` files alone, then the model modules together; print what failed."""
     out = out or sys.stdout
@@ -221,6 +222,8 @@ def verify(
             result.findings.append(_finding(project, record, subject, fallback))
     for finding in result.findings:
         print(finding.format(), file=out)
+    if quiet:
+        return result
     print(
         f"fix-relationships: verified {result.alone} module(s) alone and {result.together} "
         f"model module(s) together, {len(result.findings)} failure(s)",
