@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 from codemods.relationships.config import ConfigError, load_config
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
+from codemods.relationships.selection import unknown_prefix
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also list what is left alone, and why"
+    )
+    parser.add_argument(
+        "--select",
+        type=_codes,
+        metavar="CODES",
+        help="report only these codes or prefixes, comma-separated (instead of the config's)",
+    )
+    parser.add_argument(
+        "--ignore",
+        type=_codes,
+        default=(),
+        metavar="CODES",
+        help="do not report these codes or prefixes (added to the config's); FR101: rewrite nothing",
     )
     parser.add_argument(
         "-q",
@@ -83,6 +97,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ConfigError as exc:
         print(f"fix-relationships: error: {exc}", file=sys.stderr)
         return 2
+    config = config._replace(
+        select=config.select if args.select is None else args.select,
+        ignore=config.ignore + args.ignore,
+    )
     mode = CHECK if args.check else DIFF if args.diff else WRITE
     options = Options(root, config, mode, args.verbose, quiet=args.quiet)
     report = run(args.paths or ["."], options)
@@ -93,6 +111,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         verification = verify(root, config, report.changed_keys, args.verbose, quiet=args.quiet)
         code = max(code, verification.exit_code)
     return 0 if args.exit_zero and code == 1 else code
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    bad = unknown_prefix(codes)
+    if bad is not None:
+        raise argparse.ArgumentTypeError(f"{bad!r} is not a fix-relationships code or prefix")
+    return codes
 
 
 def _version() -> str:

@@ -22,7 +22,7 @@ def test_rewrites_in_place_and_reports(tree: Path) -> None:
     assert result.returncode == 1
     assert (tree / "saas/models.py").read_text() == FIXED
     assert result.stdout.splitlines() == [
-        'saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription" '
+        'saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription" '
         "(import added: from ecommerce.models import Subscription)"
     ]
     assert "Rewriting saas/models.py" in result.stderr.splitlines()
@@ -70,7 +70,7 @@ def test_broken_reference_exits_one_and_is_left(tree: Path) -> None:
     (tree / "saas/models.py").write_text(SEED.replace("models.Subscription", "models.Subscriptoin"))
     result = run_cli(tree, "saas/models.py")
     assert result.returncode == 1
-    assert "saas/models.py:11:33: broken: " in result.stdout
+    assert "saas/models.py:11:33: FR201 broken: " in result.stdout
     assert "models.Subscriptoin" in (tree / "saas/models.py").read_text()
 
 
@@ -82,7 +82,7 @@ def test_verbose_lists_what_is_left_alone(tree: Path) -> None:
     loud = run_cli(tree, "-v", "saas/models.py")
     assert loud.returncode == 0
     assert (
-        'saas/models.py:11:33: left alone: "vendor.models.Subscription": no project module ends with vendor.models'
+        'saas/models.py:11:33: FR303 left alone: "vendor.models.Subscription": no project module ends with vendor.models'
         in loud.stdout
     )
 
@@ -122,7 +122,7 @@ def test_bad_file_is_named_left_alone_and_the_rest_still_fixed(
 def test_missing_path_is_an_error_and_the_rest_goes_on(tree: Path) -> None:
     result = run_cli(tree, "nope.py", "saas/models.py")
     assert result.returncode == 2
-    assert "nope.py: error: no such file or directory" in result.stdout
+    assert "nope.py: FR901 error: no such file or directory" in result.stdout
     assert (tree / "saas/models.py").read_text() == FIXED
 
 
@@ -177,7 +177,7 @@ def test_files_are_decided_in_sorted_order_whatever_the_argument_order(project_d
         "if TYPE_CHECKING:\n    from ecommerce.models import Subscription  # noqa: F401\n" in saas
     )
     assert (
-        "saas/models.py:11:33: warning: import of Subscription placed under `if TYPE_CHECKING:`: "
+        "saas/models.py:11:33: FR401 warning: import of Subscription placed under `if TYPE_CHECKING:`: "
         "a runtime import would close the import cycle saas.models -> ecommerce.models -> saas.models"
     ) in result.stdout
     assert run_cli(project_dir, ".").returncode == 0

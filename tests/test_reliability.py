@@ -127,7 +127,7 @@ def test_symlink_outside_the_project_is_left_alone(tree: Path, tmp_path: Path) -
     result = run_cli(tree, "saas/link.py", "saas/models.py")
     assert result.returncode == 1
     assert (
-        "saas/link.py: warning: a symlink to a file outside the project; left alone"
+        "saas/link.py: FR402 warning: a symlink to a file outside the project; left alone"
         in result.stdout
     )
     assert outside.read_text() == SEED

@@ -430,7 +430,7 @@ def test_rewrite_reports_each_target(project_dir: Path) -> None:
     outcome = fix_in_project(project_dir, {"saas/models.py": SEED})
     [finding] = outcome.findings
     assert finding.format() == (
-        'saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription" '
+        'saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription" '
         "(import added: from ecommerce.models import Subscription)"
     )
 

@@ -63,6 +63,7 @@ class Leave:
     ref: Reference
     kind: str  # "broken" is reported; the others are listed with -v
     reason: str
+    code: str = ""  # when the kind alone does not settle it (transform.py maps the kinds)
 
 
 Decision = Union[Rewrite, Leave]
@@ -99,7 +100,7 @@ class Decider:
             return Leave(ref, resolved.kind, resolved.reason)
         clash = self._other_mapped_class(resolved)
         if clash:
-            return Leave(ref, "ambiguous", clash)
+            return Leave(ref, "ambiguous", clash, "FR301")
         binding = self._binding(file, ref, resolved)
         if binding.clash:
             return Leave(ref, "bound", binding.clash)

@@ -1,6 +1,6 @@
 """One record for everything a run reports, and the exit code they add up to.
 
-backend/saas/models.py:31:33: "ecommerce.models.Subscription" -> "Subscription" (...)
+backend/saas/models.py:31:33: FR101 "ecommerce.models.Subscription" -> "Subscription" (...)
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class Finding(NamedTuple):
     col: int
     kind: str
     message: str
+    code: str  # from codes.py: FR101, FR201, ...
 
     def format(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
@@ -32,7 +33,7 @@ class Finding(NamedTuple):
             SKIPPED: "left alone: ",
             VERIFY: "verify: ",
         }
-        return f"{where}: {label.get(self.kind, '')}{self.message}"
+        return f"{where}: {self.code} {label.get(self.kind, '')}{self.message}"
 
 
 def exit_code(findings: Iterable[Finding]) -> int:

@@ -15,6 +15,7 @@ from .fileio import write_atomic
 from .filescan import ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .parallel import MIN_ITEMS, Workers
+from .selection import Selection
 from .sources import Decoded, encode, no_gc
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
@@ -65,12 +66,16 @@ def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list
         if path.is_dir() and not (given.endswith(".py") and given not in (".", "..")):
             found = [Path(p) for p in walk_python_files(given)]
         elif path.is_dir():
-            report.findings.append(Finding(given, 0, 0, ERROR, "is a directory, not a Python file"))
+            report.findings.append(
+                Finding(given, 0, 0, ERROR, "is a directory, not a Python file", "FR901")
+            )
             continue
         elif path.exists() or path.is_symlink():
             found = [path]
         else:
-            report.findings.append(Finding(given, 0, 0, ERROR, "no such file or directory"))
+            report.findings.append(
+                Finding(given, 0, 0, ERROR, "no such file or directory", "FR901")
+            )
             continue
         for file in found:
             files.setdefault(relative_key(file, options.root), file)
@@ -87,7 +92,9 @@ def _read_all(
         # A key outside the project is an absolute path: for a symlink, its target's.
         if path.is_symlink() and os.path.isabs(key):
             message = "a symlink to a file outside the project; left alone"
-            report.findings.append(Finding(shown_path(path, options.root), 0, 0, WARNING, message))
+            report.findings.append(
+                Finding(shown_path(path, options.root), 0, 0, WARNING, message, "FR402")
+            )
         else:
             readable.append((key, path))
     candidates: list[_Candidate] = []
@@ -96,7 +103,7 @@ def _read_all(
     for (key, path), scan in zip(readable, workers.map(scan_file, paths)):
         shown = shown_path(path, options.root)
         if scan.error is not None:
-            report.findings.append(Finding(shown, 0, 0, ERROR, scan.error))
+            report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
             continue
         facts[key] = scan.facts
         if scan.text is not None:
@@ -128,6 +135,8 @@ def _run(paths: Sequence[str], options: Options, out: TextIO, workers: Workers) 
     candidates, facts = _read_all(expand_paths(paths, options, report), options, report, workers)
     if candidates:
         _fix_all(candidates, facts, options, report, out, workers)
+    selection = Selection(options.config.select, options.config.ignore)
+    report.findings = [f for f in report.findings if selection.enabled(f.code)]
     return report
 
 
@@ -148,10 +157,16 @@ def _fix_all(
     project = Project(options.root, files, options.config.src, facts, workers)
     decider = Decider(project, options.config.placement)
     parallel = len(candidates) >= MIN_ITEMS // 8
+    rewrite = Selection(options.config.select, options.config.ignore).enabled("FR101")
     pending = []
     for candidate in candidates:
         plan = plan_file(
-            candidate.shown, candidate.key, candidate.decoded.text, decider, report.findings
+            candidate.shown,
+            candidate.key,
+            candidate.decoded.text,
+            decider,
+            report.findings,
+            rewrite,
         )
         if plan is None:
             continue
@@ -191,7 +206,9 @@ def _emit(
             report.changed.remove(candidate.shown)
             report.changed_keys.remove(candidate.key)
             report.findings.append(
-                Finding(candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}")
+                Finding(
+                    candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}", "FR901"
+                )
             )
 
 

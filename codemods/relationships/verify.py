@@ -170,7 +170,7 @@ def _finding(project: Project, record: dict[str, Any], subject: str, fallback: s
         what = f"importing {subject} and configuring"
     key, line = _project_place(project, record.get("places", [])) or (fallback, 0)
     kind = ERROR if stage == "start" else VERIFY
-    return Finding(key, line, 1 if line else 0, kind, f"{what}: {record['error']}")
+    return Finding(key, line, 1 if line else 0, kind, f"{what}: {record['error']}", "FR903")
 
 
 def _check_all(project: Project, jobs: list[list[Module]]) -> list[dict[str, Any]]:
