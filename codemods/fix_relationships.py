@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from codemods.relationships.config import ConfigError, load_config
+from codemods.relationships.output import FORMATS, FULL, JSON
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
 from codemods.relationships.selection import unknown_prefix
 
@@ -66,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         help="do not report these codes or prefixes (added to the config's); FR101: rewrite nothing",
     )
     parser.add_argument(
+        "--output-format",
+        choices=FORMATS,
+        default=FULL,
+        help="how findings are printed (default: full)",
+    )
+    parser.add_argument(
         "-q",
         "--quiet",
         action="store_true",
@@ -102,13 +109,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ignore=config.ignore + args.ignore,
     )
     mode = CHECK if args.check else DIFF if args.diff else WRITE
-    options = Options(root, config, mode, args.verbose, quiet=args.quiet)
+    options = Options(
+        root, config, mode, args.verbose, quiet=args.quiet, output_format=args.output_format
+    )
     report = run(args.paths or ["."], options)
     code = report.exit_code
     if args.verify:
         from codemods.relationships.verify import verify
 
-        verification = verify(root, config, report.changed_keys, args.verbose, quiet=args.quiet)
+        verification = verify(
+            root,
+            config,
+            report.changed_keys,
+            args.verbose,
+            quiet=args.quiet,
+            output_format=args.output_format,
+        )
         code = max(code, verification.exit_code)
     return 0 if args.exit_zero and code == 1 else code
 
@@ -131,6 +147,8 @@ def _version() -> str:
 def _verify_problem(args: argparse.Namespace) -> Optional[str]:
     if args.check or args.diff:
         return "--verify imports the rewritten files; it cannot be combined with --check or --diff"
+    if args.output_format == JSON:
+        return "--verify reports in a second list; use --output-format full, concise or github"
     from codemods.relationships.verify import sqlalchemy_missing
 
     return sqlalchemy_missing()

@@ -14,6 +14,7 @@ from .discover import is_excluded, project_files, relative_key, walk_python_file
 from .fileio import write_atomic
 from .filescan import ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
+from .output import FULL, render
 from .parallel import MIN_ITEMS, Workers
 from .selection import Selection
 from .sources import Decoded, encode, no_gc
@@ -28,6 +29,7 @@ class Options(NamedTuple):
     verbose: bool = False
     parallel: bool = True
     quiet: bool = False  # only the findings: no `Rewriting` lines, no summary
+    output_format: str = FULL
 
 
 class _Candidate(NamedTuple):
@@ -214,9 +216,8 @@ def _emit(
 
 def _print(report: Report, options: Options, out: TextIO, err: TextIO) -> None:
     stream = err if options.mode == DIFF else out
-    for finding in report.findings:
-        if finding.kind != SKIPPED or options.verbose:
-            print(finding.format(), file=stream)
+    listed = [f for f in report.findings if f.kind != SKIPPED or options.verbose]
+    stream.write(render(listed, options.output_format))
     if options.quiet:
         return
     verb = "Rewriting" if options.mode == WRITE else "Would rewrite"

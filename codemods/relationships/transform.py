@@ -15,7 +15,7 @@ from typing import Optional, Union
 
 from .decide import Decider, ImportEdits, Leave, Rewrite
 from .find import TARGET, Skipped, find_references
-from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
+from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding, Fix
 from .header import HeaderParseError, default_indent, join, split_header
 from .safety import unintended_change
 from .scan import scan_module
@@ -202,7 +202,7 @@ def _report(
         code = decision.code or _LEAVE_CODES[decision.kind]
         return [Finding(path, line, col, kind, f'{role}"{ref.value}": {decision.reason}', code)]
     message = f'{role}"{decision.path}" -> "{decision.new_value}"{_how(decision)}'
-    found = [Finding(path, line, col, REWRITE, message, "FR101")]
+    found = [Finding(path, line, col, REWRITE, message, "FR101", _fix(decision))]
     if decision.warning:
         found.append(Finding(path, line, col, WARNING, decision.warning, "FR401"))
     return found
@@ -217,6 +217,15 @@ _LEAVE_CODES = {
     "group": "FR309",
     "unknown": "FR310",
 }
+
+
+def _fix(rewrite: Rewrite) -> Fix:
+    add = rewrite.add
+    if add is None:
+        return Fix(rewrite.path, rewrite.new_value)
+    return Fix(
+        rewrite.path, rewrite.new_value, f"from {add.module} import {add.name}", add.type_checking
+    )
 
 
 def _how(rewrite: Rewrite) -> str:

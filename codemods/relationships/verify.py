@@ -26,6 +26,7 @@ from typing import Any, Optional, TextIO
 from .config import Config
 from .discover import is_excluded, project_files, relative_key
 from .findings import ERROR, VERIFY, Finding, exit_code
+from .output import render
 from .parallel import cores
 from .project import Project
 from .spelling import import_root
@@ -201,6 +202,7 @@ def verify(
     out: Optional[TextIO] = None,
     err: Optional[TextIO] = None,
     quiet: bool = False,
+    output_format: str = "full",
 ) -> Verification:
     """Check the `changed` files alone, then the model modules together; print what failed."""
     out = out or sys.stdout
@@ -220,8 +222,7 @@ def verify(
         if record["stage"] != "ok":
             subject, fallback = _subject(job, together, record.get("module"))
             result.findings.append(_finding(project, record, subject, fallback))
-    for finding in result.findings:
-        print(finding.format(), file=out)
+    out.write(render(result.findings, output_format))
     if quiet:
         return result
     print(
