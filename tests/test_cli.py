@@ -48,7 +48,7 @@ def test_check_writes_nothing(tree: Path) -> None:
 def test_diff_prints_a_unified_diff_and_writes_nothing(tree: Path) -> None:
     result = run_cli(tree, "--diff", "saas/models.py")
     assert result.returncode == 1
-    assert result.stdout.startswith("--- saas/models.py\n+++ saas/models.py\n@@")
+    assert result.stdout.startswith("--- ./saas/models.py\n+++ ./saas/models.py\n@@")
     assert "+from ecommerce.models import Subscription  # noqa: F401\n" in result.stdout
     assert '-    subscription = relationship("ecommerce.models.Subscription"' in result.stdout
     assert (tree / "saas/models.py").read_text() == SEED

@@ -50,7 +50,7 @@ def test_quiet_prints_only_the_findings(tree: Path, args: tuple[str, ...], after
 def test_quiet_diff_prints_the_diff_and_the_findings_only(tree: Path) -> None:
     result = run_cli(tree, "-q", "--diff", "saas/models.py")
     assert result.returncode == 1
-    assert result.stdout.startswith("--- saas/models.py\n")
+    assert result.stdout.startswith("--- ./saas/models.py\n")
     [line] = result.stderr.splitlines()
     assert line.startswith("saas/models.py:11:33: ")
 

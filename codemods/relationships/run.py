@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple, Optional, TextIO
 
 from .config import Config
+from .diff import unified_diff
 from .discover import is_excluded, project_files, relative_key, walk_python_files
 from .fileio import write_atomic
 from .filescan import ClassFacts, scan_file
@@ -193,14 +193,8 @@ def _emit(
     report.changed.append(candidate.shown)
     report.changed_keys.append(candidate.key)
     if options.mode == DIFF:
-        out.writelines(
-            difflib.unified_diff(
-                candidate.decoded.text.splitlines(keepends=True),
-                new_text.splitlines(keepends=True),
-                fromfile=candidate.shown,
-                tofile=candidate.shown,
-            )
-        )
+        old_bytes = encode(candidate.decoded.text, candidate.decoded.encoding)
+        _write_bytes(out, unified_diff(old_bytes, new_bytes, candidate.shown))
     elif options.mode == WRITE:
         try:
             write_atomic(candidate.path, new_bytes)
@@ -212,6 +206,17 @@ def _emit(
                     candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}", "FR901"
                 )
             )
+
+
+def _write_bytes(out: TextIO, data: bytes) -> None:
+    """The diff is bytes in each file's own encoding; a text stream gets them as they are."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(data.decode("utf-8", "surrogateescape"))
+        return
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
 
 
 def _print(report: Report, options: Options, out: TextIO, err: TextIO) -> None:
