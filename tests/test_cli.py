@@ -98,9 +98,11 @@ BAD_FILES = [
         "not valid utf-8 (byte 0xe9 at offset 8) and no coding cookie",
         id="not-utf8",
     ),
-    pytest.param(b"x = 1\x00\n", "NUL bytes", id="nul-bytes"),
+    pytest.param(b"x = relationship\x00\n", "NUL bytes", id="nul-bytes"),
     pytest.param(
-        b"# -*- coding: klingon -*-\nx = 1\n", "cannot decode", id="unknown-coding-cookie"
+        b"# -*- coding: klingon -*-\nx = dynamic_loader\n",
+        "cannot decode",
+        id="unknown-coding-cookie",
     ),
 ]
 

@@ -343,7 +343,7 @@ def test_unrelated_commit_passes_and_changes_nothing(
         ),
         pytest.param(
             "saas/legacy.py",
-            b"# caf\xe9\nPLAN = 'basic'\n",
+            b"# caf\xe9\nPLAN = relationship('Plan')\n",
             "saas/legacy.py: FR901 error: not valid utf-8 (byte 0xe9 at offset 5)",
             id="not-utf-8",
         ),

@@ -11,8 +11,13 @@ _IDENT = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 _DOTTED_STRING = re.compile(rb"['\"](" + _IDENT + rb"(?:\." + _IDENT + rb")+)['\"]")
 
 
+def may_call_relationship(data: bytes) -> bool:
+    """`relationship`, `relation` or `dynamic_loader` appears in the bytes."""
+    return b"relation" in data or b"dynamic_loader" in data
+
+
 def dotted_strings(data: bytes) -> list[str]:
     """Dotted strings in a file that calls something like `relationship`; [] if it cannot be one."""
-    if b"relation" not in data and b"dynamic_loader" not in data:
+    if not may_call_relationship(data):
         return []
     return [m.group(1).decode("utf-8", "replace") for m in _DOTTED_STRING.finditer(data)]

@@ -104,6 +104,10 @@ def _read_all(
     paths = [str(path) for _, path in readable]
     for (key, path), scan in zip(readable, workers.map(scan_file, paths)):
         shown = shown_path(path, options.root)
+        if scan.error is not None and scan.unrelated:
+            message = f"{scan.error}; it holds no relationship() call, so it is left alone"
+            report.findings.append(Finding(shown, 0, 0, WARNING, message, "FR402"))
+            continue
         if scan.error is not None:
             report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
             continue
