@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 from codemods.relationships.config import ConfigError, load_config
 from codemods.relationships.output import FORMATS, FULL, JSON
+from codemods.relationships.root import find_root
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
 from codemods.relationships.selection import unknown_prefix
 
@@ -31,8 +32,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="fix-relationships",
         description=(
             "Rewrite dotted SQLAlchemy relationship() targets to bare class names and add the "
-            "import that registers the class, wherever that is provably safe. Run it from the "
-            "project root."
+            "import that registers the class, wherever that is provably safe. The project root is "
+            "the nearest directory above holding a pyproject.toml or a .git."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -98,7 +99,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if problem:
         print(f"fix-relationships: error: {problem}", file=sys.stderr)
         return 2
-    root = Path.cwd()
+    cwd = Path.cwd()
+    root = find_root(cwd)
+    if root is None:
+        root = cwd
+        if not args.quiet:
+            print(
+                f"fix-relationships: no pyproject.toml or .git in {cwd} or above; "
+                f"taking {cwd} as the project root",
+                file=sys.stderr,
+            )
     try:
         config = load_config(root)
     except ConfigError as exc:
@@ -110,7 +120,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     mode = CHECK if args.check else DIFF if args.diff else WRITE
     options = Options(
-        root, config, mode, args.verbose, quiet=args.quiet, output_format=args.output_format
+        root,
+        config,
+        mode,
+        args.verbose,
+        quiet=args.quiet,
+        output_format=args.output_format,
+        cwd=cwd,
     )
     report = run(args.paths or ["."], options)
     code = report.exit_code
@@ -124,6 +140,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.verbose,
             quiet=args.quiet,
             output_format=args.output_format,
+            cwd=cwd,
         )
         code = max(code, verification.exit_code)
     return 0 if args.exit_zero and code == 1 else code

@@ -30,6 +30,7 @@ class Options(NamedTuple):
     parallel: bool = True
     quiet: bool = False  # only the findings: no `Rewriting` lines, no summary
     output_format: str = FULL
+    cwd: Optional[Path] = None  # output paths are relative to it (default: the root)
 
 
 class _Candidate(NamedTuple):
@@ -95,7 +96,9 @@ def _read_all(
         if path.is_symlink() and os.path.isabs(key):
             message = "a symlink to a file outside the project; left alone"
             report.findings.append(
-                Finding(shown_path(path, options.root), 0, 0, WARNING, message, "FR402")
+                Finding(
+                    shown_path(path, options.cwd or options.root), 0, 0, WARNING, message, "FR402"
+                )
             )
         else:
             readable.append((key, path))
@@ -103,7 +106,7 @@ def _read_all(
     facts: dict[str, Optional[ClassFacts]] = {}
     paths = [str(path) for _, path in readable]
     for (key, path), scan in zip(readable, workers.map(scan_file, paths)):
-        shown = shown_path(path, options.root)
+        shown = shown_path(path, options.cwd or options.root)
         if scan.error is not None and scan.unrelated:
             message = f"{scan.error}; it holds no relationship() call, so it is left alone"
             report.findings.append(Finding(shown, 0, 0, WARNING, message, "FR402"))

@@ -203,6 +203,7 @@ def verify(
     err: Optional[TextIO] = None,
     quiet: bool = False,
     output_format: str = "full",
+    cwd: Optional[Path] = None,
 ) -> Verification:
     """Check the `changed` files alone, then the model modules together; print what failed."""
     out = out or sys.stdout
@@ -222,6 +223,10 @@ def verify(
         if record["stage"] != "ok":
             subject, fallback = _subject(job, together, record.get("module"))
             result.findings.append(_finding(project, record, subject, fallback))
+    if cwd is not None:  # findings name project keys; show them from where the user stands
+        result.findings = [
+            f._replace(path=os.path.relpath(root / f.path, cwd)) for f in result.findings
+        ]
     out.write(render(result.findings, output_format))
     if quiet:
         return result
