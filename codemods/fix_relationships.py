@@ -16,11 +16,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
 from codemods.relationships.config import ConfigError, load_config
+from codemods.relationships.output import FORMATS, FULL, JSON
+from codemods.relationships.root import find_root
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
+from codemods.relationships.selection import unknown_prefix
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,10 +32,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="fix-relationships",
         description=(
             "Rewrite dotted SQLAlchemy relationship() targets to bare class names and add the "
-            "import that registers the class, wherever that is provably safe. Run it from the "
-            "project root."
+            "import that registers the class, wherever that is provably safe. The project root is "
+            "the nearest directory above holding a pyproject.toml or a .git."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if anything would change"
@@ -50,6 +55,36 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="also list what is left alone, and why"
     )
     parser.add_argument(
+        "--select",
+        type=_codes,
+        metavar="CODES",
+        help="report only these codes or prefixes, comma-separated (instead of the config's)",
+    )
+    parser.add_argument(
+        "--ignore",
+        type=_codes,
+        default=(),
+        metavar="CODES",
+        help="do not report these codes or prefixes (added to the config's); FR101: rewrite nothing",
+    )
+    parser.add_argument(
+        "--output-format",
+        choices=FORMATS,
+        default=FULL,
+        help="how findings are printed (default: full)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the findings: no `Rewriting` lines, no summary",
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when files are rewritten or a reference is broken (errors still exit 2)",
+    )
+    parser.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)"
     )
     return parser
@@ -64,25 +99,73 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if problem:
         print(f"fix-relationships: error: {problem}", file=sys.stderr)
         return 2
-    root = Path.cwd()
+    cwd = Path.cwd()
+    root = find_root(cwd)
+    if root is None:
+        root = cwd
+        if not args.quiet:
+            print(
+                f"fix-relationships: no pyproject.toml or .git in {cwd} or above; "
+                f"taking {cwd} as the project root",
+                file=sys.stderr,
+            )
     try:
         config = load_config(root)
     except ConfigError as exc:
         print(f"fix-relationships: error: {exc}", file=sys.stderr)
         return 2
+    config = config._replace(
+        select=config.select if args.select is None else args.select,
+        ignore=config.ignore + args.ignore,
+    )
     mode = CHECK if args.check else DIFF if args.diff else WRITE
-    report = run(args.paths or ["."], Options(root, config, mode, args.verbose))
-    if not args.verify:
-        return report.exit_code
-    from codemods.relationships.verify import verify
+    options = Options(
+        root,
+        config,
+        mode,
+        args.verbose,
+        quiet=args.quiet,
+        output_format=args.output_format,
+        cwd=cwd,
+    )
+    report = run(args.paths or ["."], options)
+    code = report.exit_code
+    if args.verify:
+        from codemods.relationships.verify import verify
 
-    verification = verify(root, config, report.changed_keys, args.verbose)
-    return max(report.exit_code, verification.exit_code)
+        verification = verify(
+            root,
+            config,
+            report.changed_keys,
+            args.verbose,
+            quiet=args.quiet,
+            output_format=args.output_format,
+            cwd=cwd,
+        )
+        code = max(code, verification.exit_code)
+    return 0 if args.exit_zero and code == 1 else code
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    bad = unknown_prefix(codes)
+    if bad is not None:
+        raise argparse.ArgumentTypeError(f"{bad!r} is not a fix-relationships code or prefix")
+    return codes
+
+
+def _version() -> str:
+    try:
+        return metadata.version("fix-relationships")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def _verify_problem(args: argparse.Namespace) -> Optional[str]:
     if args.check or args.diff:
         return "--verify imports the rewritten files; it cannot be combined with --check or --diff"
+    if args.output_format == JSON:
+        return "--verify reports in a second list; use --output-format full, concise or github"
     from codemods.relationships.verify import sqlalchemy_missing
 
     return sqlalchemy_missing()

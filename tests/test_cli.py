@@ -22,7 +22,7 @@ def test_rewrites_in_place_and_reports(tree: Path) -> None:
     assert result.returncode == 1
     assert (tree / "saas/models.py").read_text() == FIXED
     assert result.stdout.splitlines() == [
-        'saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription" '
+        'saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription" '
         "(import added: from ecommerce.models import Subscription)"
     ]
     assert "Rewriting saas/models.py" in result.stderr.splitlines()
@@ -48,7 +48,7 @@ def test_check_writes_nothing(tree: Path) -> None:
 def test_diff_prints_a_unified_diff_and_writes_nothing(tree: Path) -> None:
     result = run_cli(tree, "--diff", "saas/models.py")
     assert result.returncode == 1
-    assert result.stdout.startswith("--- saas/models.py\n+++ saas/models.py\n@@")
+    assert result.stdout.startswith("--- ./saas/models.py\n+++ ./saas/models.py\n@@")
     assert "+from ecommerce.models import Subscription  # noqa: F401\n" in result.stdout
     assert '-    subscription = relationship("ecommerce.models.Subscription"' in result.stdout
     assert (tree / "saas/models.py").read_text() == SEED
@@ -70,7 +70,7 @@ def test_broken_reference_exits_one_and_is_left(tree: Path) -> None:
     (tree / "saas/models.py").write_text(SEED.replace("models.Subscription", "models.Subscriptoin"))
     result = run_cli(tree, "saas/models.py")
     assert result.returncode == 1
-    assert "saas/models.py:11:33: broken: " in result.stdout
+    assert "saas/models.py:11:33: FR201 broken: " in result.stdout
     assert "models.Subscriptoin" in (tree / "saas/models.py").read_text()
 
 
@@ -82,7 +82,7 @@ def test_verbose_lists_what_is_left_alone(tree: Path) -> None:
     loud = run_cli(tree, "-v", "saas/models.py")
     assert loud.returncode == 0
     assert (
-        'saas/models.py:11:33: left alone: "vendor.models.Subscription": no project module ends with vendor.models'
+        'saas/models.py:11:33: FR303 left alone: "vendor.models.Subscription": no project module ends with vendor.models'
         in loud.stdout
     )
 
@@ -98,9 +98,11 @@ BAD_FILES = [
         "not valid utf-8 (byte 0xe9 at offset 8) and no coding cookie",
         id="not-utf8",
     ),
-    pytest.param(b"x = 1\x00\n", "NUL bytes", id="nul-bytes"),
+    pytest.param(b"x = relationship\x00\n", "NUL bytes", id="nul-bytes"),
     pytest.param(
-        b"# -*- coding: klingon -*-\nx = 1\n", "cannot decode", id="unknown-coding-cookie"
+        b"# -*- coding: klingon -*-\nx = dynamic_loader\n",
+        "cannot decode",
+        id="unknown-coding-cookie",
     ),
 ]
 
@@ -122,7 +124,7 @@ def test_bad_file_is_named_left_alone_and_the_rest_still_fixed(
 def test_missing_path_is_an_error_and_the_rest_goes_on(tree: Path) -> None:
     result = run_cli(tree, "nope.py", "saas/models.py")
     assert result.returncode == 2
-    assert "nope.py: error: no such file or directory" in result.stdout
+    assert "nope.py: FR901 error: no such file or directory" in result.stdout
     assert (tree / "saas/models.py").read_text() == FIXED
 
 
@@ -175,8 +177,8 @@ def test_files_are_decided_in_sorted_order_whatever_the_argument_order(project_d
     assert "from saas.models import UsageEvent  # noqa: F401\n" in ecommerce
     assert saas.endswith("\n\nimport ecommerce.models as _models  # noqa: E402, F401\n")
     assert (
-        'saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription" (registered by '
-        "an import after the class definitions: import ecommerce.models as _models)"
+        'saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription" (registered '
+        "by an import after the class definitions: import ecommerce.models as _models)"
     ) in result.stdout
     assert run_cli(project_dir, ".").returncode == 0
 

@@ -62,7 +62,7 @@ USAGE_FIXED = USAGE_EVENT.format(
     import_="from ecommerce.models import Subscription  # noqa: F401\n", target="Subscription"
 )
 USAGE_REWRITE = (
-    'saas/models.py:14:33: "ecommerce.models.Subscription" -> "Subscription" '
+    'saas/models.py:14:33: FR101 "ecommerce.models.Subscription" -> "Subscription" '
     "(import added: from ecommerce.models import Subscription)"
 )
 INVOICE = """\
@@ -174,9 +174,10 @@ def lines_naming(output: str, relpath: str) -> list[str]:
     return [line for line in output.splitlines() if relpath in line]
 
 
-def hook_status(output: str) -> str:
+def hook_status(output: str, name: str = "fix-relationships") -> str:
     """`Passed`, `Failed` or `Skipped`, from pre-commit's `fix-relationships....Passed` line."""
-    found = re.search(r"^fix-relationships\.+(?:\(no files to check\))?(\w+)$", output, re.M)
+    pattern = rf"^{re.escape(name)}\.+(?:\(no files to check\))?(\w+)$"
+    found = re.search(pattern, output, re.M)
     assert found, output
     return found.group(1)
 
@@ -218,12 +219,19 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> 
     return HookRepo(snapshot, git(snapshot, env, "rev-parse", "HEAD").strip())
 
 
-@pytest.fixture
-def consumer(tmp_path: Path, env: dict[str, str], hook_repo: HookRepo) -> Consumer:
-    """A small SQLAlchemy project that uses the hook, with `pre-commit install` done."""
-    project = Consumer(tmp_path / "consumer", env)
+def make_consumer(
+    path: Path,
+    env: dict[str, str],
+    hook_repo: HookRepo,
+    hook_id: str = "fix-relationships",
+    history: Mapping[str, str] = {},
+) -> Consumer:
+    """A small SQLAlchemy project (with `history` committed before the hook was adopted) that
+    uses the hook `hook_id`, with `pre-commit install` done."""
+    project = Consumer(path, env)
     init_repo(project.path, env)
-    project.write(PROJECT)
+    project.write({**PROJECT, **history})
+    commit_all(project.path, env, "project")
     project.write(
         {
             ".pre-commit-config.yaml": (
@@ -231,14 +239,19 @@ def consumer(tmp_path: Path, env: dict[str, str], hook_repo: HookRepo) -> Consum
                 f"  - repo: {hook_repo.path}\n"
                 f"    rev: {hook_repo.rev}\n"
                 "    hooks:\n"
-                "      - id: fix-relationships\n"
+                f"      - id: {hook_id}\n"
             )
         }
     )
-    commit_all(project.path, env, "project")
+    commit_all(project.path, env, "adopt fix-relationships")
     installed = project.pre_commit("install")
     assert installed.returncode == 0, installed.stdout
     return project
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, env: dict[str, str], hook_repo: HookRepo) -> Consumer:
+    return make_consumer(tmp_path / "consumer", env, hook_repo)
 
 
 def test_commit_is_stopped_rewritten_and_passes_once_added(consumer: Consumer) -> None:
@@ -343,8 +356,8 @@ def test_unrelated_commit_passes_and_changes_nothing(
         ),
         pytest.param(
             "saas/legacy.py",
-            b"# caf\xe9\nPLAN = 'basic'\n",
-            "saas/legacy.py: error: not valid utf-8 (byte 0xe9 at offset 5)",
+            b"# caf\xe9\nPLAN = relationship('Plan')\n",
+            "saas/legacy.py: FR901 error: not valid utf-8 (byte 0xe9 at offset 5)",
             id="not-utf-8",
         ),
     ],
@@ -368,3 +381,91 @@ def test_unreadable_file_fails_with_one_line_naming_it(
     assert (consumer.path / relpath).read_bytes() == (
         content if isinstance(content, bytes) else content.encode()
     )
+
+
+CHECK_NAME = "fix-relationships (check only)"
+
+
+def test_check_only_id_reports_and_changes_nothing(
+    tmp_path: Path, env: dict[str, str], hook_repo: HookRepo
+) -> None:
+    consumer = make_consumer(tmp_path / "consumer", env, hook_repo, "fix-relationships-check")
+    consumer.write({"saas/models.py": USAGE_DOTTED})
+    consumer.git("add", "saas/models.py")
+    before = consumer.head()
+
+    stopped = consumer.run("git", "commit", "--message", "usage events")
+
+    assert stopped.returncode == 1, stopped.stdout
+    assert hook_status(stopped.stdout, CHECK_NAME) == "Failed"
+    assert "- exit code: 1" in stopped.stdout
+    assert "files were modified" not in stopped.stdout
+    assert USAGE_REWRITE in stopped.stdout.splitlines()
+    assert "Would rewrite saas/models.py" in stopped.stdout
+    assert consumer.head() == before
+    assert consumer.read("saas/models.py") == USAGE_DOTTED
+
+    manual = consumer.pre_commit(
+        "run", "--hook-stage", "manual", "fix-relationships-check", "--all-files"
+    )
+    assert manual.returncode == 1, manual.stdout
+    assert USAGE_REWRITE in manual.stdout.splitlines()
+    assert consumer.read("saas/models.py") == USAGE_DOTTED
+
+    consumer.write({"saas/models.py": USAGE_FIXED})
+    consumer.git("add", "saas/models.py")
+    passed = consumer.run("git", "commit", "--message", "usage events")
+    assert passed.returncode == 0, passed.stdout
+    assert hook_status(passed.stdout, CHECK_NAME) == "Passed"
+
+
+def test_adopting_the_hook_in_a_repository_with_history(
+    tmp_path: Path, env: dict[str, str], hook_repo: HookRepo
+) -> None:
+    history = {"saas/models.py": USAGE_DOTTED, "billing/models.py": INVOICE_DOTTED}
+    consumer = make_consumer(tmp_path / "consumer", env, hook_repo, history=history)
+
+    # A commit that touches none of the old files shows nothing: the hook sees only the commit.
+    consumer.write({"ecommerce/pricing.py": "PRICES = {'basic': 10}\n"})
+    consumer.git("add", "--all")
+    unrelated = consumer.run("git", "commit", "--message", "pricing")
+    assert unrelated.returncode == 0, unrelated.stdout
+    assert consumer.read("saas/models.py") == USAGE_DOTTED
+
+    # What the README says to run once.
+    once = consumer.pre_commit("run", "fix-relationships", "--all-files")
+    assert once.returncode == 1, once.stdout
+    assert "3 relationship target(s) in 2 file(s) rewritten" in once.stdout
+    assert consumer.read("saas/models.py") == USAGE_FIXED
+    assert consumer.read("billing/models.py") == INVOICE_FIXED
+
+    consumer.git("add", "--all")
+    committed = consumer.run("git", "commit", "--message", "fix-relationships --all-files")
+    assert committed.returncode == 0, committed.stdout
+    assert consumer.git("status", "--porcelain") == ""
+
+
+def test_hook_definitions_have_stages_and_a_check_only_id() -> None:
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert sorted(hooks) == ["fix-relationships", "fix-relationships-check"]
+    for hook in hooks.values():
+        assert hook["stages"] == ["pre-commit", "pre-merge-commit", "pre-push", "manual"]
+        assert hook["minimum_pre_commit_version"] == "3.2.0"  # the stage names need it
+        assert hook["require_serial"] is True
+    assert hooks["fix-relationships"]["entry"] == "fix-relationships-hook"
+    assert hooks["fix-relationships-check"]["entry"] == "fix-relationships-hook --check"
+
+
+def test_readme_pins_the_released_version() -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## Use it in your repository", 1)[1].split("```yaml\n", 1)[1]
+    assert re.search(r"^    rev: (\S+)", snippet, re.M).group(1) == f"v{version}"  # type: ignore[union-attr]
+    assert "pre-commit run fix-relationships --all-files" in readme

@@ -121,7 +121,7 @@ def test_two_way_relationship_fails_alone_and_the_late_import_fixes_every_order(
     result = run_cli(project_dir, "app")
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout == (
-        'app/models/user.py:16:25: annotation: "Order": registered by an import after the class '
+        'app/models/user.py:16:25: FR103 annotation: "Order": registered by an import after the class '
         "definitions: import app.models.order as _order\n"
     )
     assert (project_dir / "app/models/user.py").read_text() == USER + LATE_ORDER

@@ -269,6 +269,38 @@ REWRITES = [
     pytest.param(
         {},
         "saas/models.py",
+        "from typing import Optional\n" + SEED,
+        "from typing import Optional, TYPE_CHECKING\n"
+        + SEED.replace(
+            "from core.database import Base\n",
+            "from core.database import Base\n\nif TYPE_CHECKING:\n"
+            "    from ecommerce.models import Subscription  # noqa: F401\n",
+        ).replace('"ecommerce.models.Subscription"', '"Subscription"'),
+        "type-checking",
+        id="type-checking-merged-into-first-import-adds-no-blank-line",
+    ),
+    pytest.param(
+        {},
+        "saas/models.py",
+        SEED.replace(
+            "from sqlalchemy.orm import", "from typing import Optional\nfrom sqlalchemy.orm import"
+        ),
+        SEED.replace(
+            "from sqlalchemy.orm import",
+            "from typing import Optional, TYPE_CHECKING\nfrom sqlalchemy.orm import",
+        )
+        .replace(
+            "from core.database import Base\n",
+            "from core.database import Base\n\nif TYPE_CHECKING:\n"
+            "    from ecommerce.models import Subscription  # noqa: F401\n",
+        )
+        .replace('"ecommerce.models.Subscription"', '"Subscription"'),
+        "type-checking",
+        id="type-checking-merged-into-a-later-import-adds-no-blank-line",
+    ),
+    pytest.param(
+        {},
+        "saas/models.py",
         _model(HEADER, 'subscription = relationship("models.Subscription")'),
         _model(
             HEADER + "from ecommerce.models import Subscription  # noqa: F401\n",
@@ -438,7 +470,7 @@ def test_rewrite_reports_each_target(project_dir: Path) -> None:
     outcome = fix_in_project(project_dir, {"saas/models.py": SEED})
     [finding] = outcome.findings
     assert finding.format() == (
-        'saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription" '
+        'saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription" '
         "(import added: from ecommerce.models import Subscription)"
     )
 

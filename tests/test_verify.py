@@ -21,7 +21,7 @@ EXITS = BASE_PROJECT["ecommerce/models.py"] + "\nimport os  # noqa: E402\n\nos._
 
 
 def _verify_lines(stdout: str) -> list[str]:
-    return [line for line in stdout.splitlines() if ": verify: " in line]
+    return [line for line in stdout.splitlines() if ": FR903 verify: " in line]
 
 
 def _summary(stderr: str) -> str:
@@ -45,8 +45,9 @@ def test_fixed_seed_verifies_alone_and_together(
     write_project(project_dir, {**files, **extra})
     result = run_cli(project_dir, "--verify", "-v")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f'{prefix}saas/models.py:11:33: "ecommerce.models.Subscription" -> "Subscription"' in (
-        result.stdout
+    assert (
+        f'{prefix}saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription"'
+        in (result.stdout)
     )
     assert _verify_lines(result.stdout) == []
     assert "Verifying saas.models alone: ok" in result.stderr.splitlines()
@@ -92,7 +93,7 @@ FAILURES = [
         1,
         [
             (
-                "saas/models.py:16:1: verify: configure_mappers() after importing saas.models "
+                "saas/models.py:16:1: FR903 verify: configure_mappers() after importing saas.models "
                 "alone: InvalidRequestError: ",
                 "expression 'Subscription' failed to locate a name ('Subscription')",
             )
@@ -104,7 +105,7 @@ FAILURES = [
         0,
         [
             (
-                "saas/models.py:11:1: verify: configure_mappers() after importing the 2 model "
+                "saas/models.py:11:1: FR903 verify: configure_mappers() after importing the 2 model "
                 "module(s) together: InvalidRequestError: ",
                 "expression 'vendor.models.Subscription' failed to locate a name",
             )
@@ -116,7 +117,7 @@ FAILURES = [
         0,
         [
             (
-                "saas/models.py:11:1: verify: configure_mappers() after importing the 2 model "
+                "saas/models.py:11:1: FR903 verify: configure_mappers() after importing the 2 model "
                 "module(s) together: InvalidRequestError: ",
                 "no mapped classes registered under the name 'Subscriptoin'",
             )
@@ -128,11 +129,11 @@ FAILURES = [
         1,
         [
             (
-                "ecommerce/models.py:19:1: verify: importing saas.models alone: ",
+                "ecommerce/models.py:19:1: FR903 verify: importing saas.models alone: ",
                 "RuntimeError: boom",
             ),
             (
-                "ecommerce/models.py:19:1: verify: importing ecommerce.models with the other "
+                "ecommerce/models.py:19:1: FR903 verify: importing ecommerce.models with the other "
                 "model modules: ",
                 "RuntimeError: boom",
             ),
@@ -144,11 +145,11 @@ FAILURES = [
         1,
         [
             (
-                "saas/models.py: verify: importing saas.models alone and configuring: ",
+                "saas/models.py: FR903 verify: importing saas.models alone and configuring: ",
                 "the interpreter exited with code 3 before answering",
             ),
             (
-                ".: verify: importing the 2 model module(s) together and configuring: ",
+                ".: FR903 verify: importing the 2 model module(s) together and configuring: ",
                 "the interpreter exited with code 3 before answering",
             ),
         ],
@@ -215,7 +216,7 @@ def test_a_check_that_hangs_is_stopped_and_reported(
     result = verify.verify(project_dir, Config(), [])
     assert result.exit_code == 1
     assert [f.format() for f in result.findings] == [
-        ".: verify: importing the 1 model module(s) together and configuring: "
+        ".: FR903 verify: importing the 1 model module(s) together and configuring: "
         "did not finish within 1 s"
     ]
     assert capsys.readouterr().out.splitlines() == [f.format() for f in result.findings]

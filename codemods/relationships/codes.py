@@ -34,6 +34,14 @@ CODES: tuple[Code, ...] = (
     Code("FR307", "skipped", "an import would load a second definition or change which one wins"),
     Code("FR308", "skipped", "no import root reaches the target"),
     Code("FR309", "skipped", "left dotted with the rest of its relationship"),
+    Code("FR310", "skipped", "a file that may define the target cannot be parsed"),
+    Code("FR311", "skipped", "the path matches classes in several modules"),
+    Code(
+        "FR312", "skipped", "bare name: cannot tell which class it is (star import, nested class)"
+    ),
+    Code(
+        "FR313", "skipped", "import-placement is type-checking: registering is left to the project"
+    ),
     Code("FR401", "warning", "registration not provable in every import order: TYPE_CHECKING only"),
     Code("FR402", "warning", "a file left alone (symlink outside the project, undecodable file)"),
     Code("FR501", "broken", "back_populates names no attribute of the target"),

@@ -4,6 +4,8 @@
 src = ["backend"]                 # import roots, like ruff's `src`; detected when absent
 exclude = ["migrations/**"]       # never rewritten (still read to know the project)
 import-placement = "auto"         # or "type-checking": every added import under TYPE_CHECKING
+select = ["FR"]                   # codes (or prefixes) to report, like ruff's `select`
+ignore = ["FR3"]                  # codes (or prefixes) not to report
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from .selection import unknown_prefix
 
 PLACEMENTS = ("auto", "type-checking")
 
@@ -23,6 +27,8 @@ class Config(NamedTuple):
     src: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     placement: str = "auto"
+    select: tuple[str, ...] = ("FR",)
+    ignore: tuple[str, ...] = ()
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -72,12 +78,25 @@ def load_config(root: Path) -> Config:
 def _config_from(root: Path, table: Any) -> Config:
     if not isinstance(table, dict):
         raise ConfigError("must be a table")
-    unknown = sorted(set(table) - {"src", "exclude", "import-placement"})
+    unknown = sorted(set(table) - {"src", "exclude", "import-placement", "select", "ignore"})
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]!r}")
     placement = table.get("import-placement", "auto")
     if placement not in PLACEMENTS:
         raise ConfigError(f"`import-placement` must be one of {', '.join(PLACEMENTS)}")
+    codes = {key: _codes(table, key) for key in ("select", "ignore")}
     return Config(
-        _root_relative(root, _strings(table, "src")), _strings(table, "exclude"), placement
+        _root_relative(root, _strings(table, "src")),
+        _strings(table, "exclude"),
+        placement,
+        codes["select"] if "select" in table else ("FR",),
+        codes["ignore"],
     )
+
+
+def _codes(table: dict[str, Any], key: str) -> tuple[str, ...]:
+    codes = tuple(c.upper() for c in _strings(table, key))
+    bad = unknown_prefix(codes)
+    if bad is not None:
+        raise ConfigError(f"`{key}`: {bad!r} is not a fix-relationships code or prefix")
+    return codes

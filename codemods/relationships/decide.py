@@ -125,9 +125,13 @@ class Leave:
     kind: str  # "broken", "stale", "missing" and "ambiguous-registry" are reported; the others
     reason: str  # are listed with -v (or, for names outside the project, not at all)
     blocks: bool = True  # keeps the rest of its relationship dotted (see transform)
+    code: str = ""  # when the kind alone does not settle it (transform.py maps the kinds)
 
 
 Decision = Union[Rewrite, Leave]
+
+# What a bare name's leave means, where the kind alone says something else for dotted paths.
+_BARE_CODES = {"unknown": "FR312", "ambiguous": "FR301"}
 
 
 @dataclass
@@ -166,7 +170,7 @@ class Decider:
             return Leave(ref, resolved.kind, resolved.reason)
         clash = self._other_mapped_class(resolved)
         if clash:
-            return Leave(ref, "ambiguous", clash)
+            return Leave(ref, "ambiguous", clash, code="FR301")
         binding = self._binding(file, ref, resolved)
         if binding.clash:
             return Leave(ref, "bound", binding.clash)
@@ -186,7 +190,8 @@ class Decider:
         Nothing is rewritten, so nothing it finds keeps the relationship's other strings dotted."""
         decision = self._decide_bare_name(file, ref, name)
         if isinstance(decision, Leave):
-            return Leave(decision.ref, decision.kind, decision.reason, blocks=False)
+            code = decision.code or _BARE_CODES.get(decision.kind, "")
+            return Leave(decision.ref, decision.kind, decision.reason, blocks=False, code=code)
         return decision
 
     def _decide_bare_name(self, file: str, ref: Reference, name: str) -> Decision:
@@ -198,7 +203,7 @@ class Decider:
             return Leave(ref, "registered", f"{name} is registered whenever {file} is imported")
         clash = self._other_mapped_class(target)
         if clash:
-            return Leave(ref, "ambiguous", clash)
+            return Leave(ref, "ambiguous", clash, code="FR301")
         binding = self._binding(file, ref, target)
         return self._with_import(file, ref, target, binding)
 
@@ -389,11 +394,15 @@ class Decider:
             if target.name not in self._annotation_names(file):
                 type_checking = None  # no annotation needs the name
             return Rewrite(ref, target, type_checking, register=register)
-        verb = "kept" if binding.type_checking_same else "placed"
-        warning = (
-            f"import of {target.name} {verb} under `if TYPE_CHECKING:`: a runtime import would "
-            f"close the import cycle {cycle}, and no placement is safe in every import order "
-            f"({failure}); import both modules in one place (such as the models package "
-            "`__init__`) so that the class is registered before the mappers are configured"
+        why = (
+            f"a runtime import would close the import cycle {cycle}, and no placement is safe "
+            f"in every import order ({failure}); import both modules in one place (such as the "
+            "models package `__init__`) so that the class is registered before the mappers are "
+            "configured"
         )
+        if target.path == target.name and target.name not in self._annotation_names(file):
+            unregistered = f"{target.name} stays unregistered when this module is imported alone: "
+            return Leave(ref, "cycle", unregistered + why, code="FR401")  # nothing to edit
+        verb = "kept" if binding.type_checking_same else "placed"
+        warning = f"import of {target.name} {verb} under `if TYPE_CHECKING:`: {why}"
         return Rewrite(ref, target, type_checking, warning=warning)

@@ -38,6 +38,7 @@ class FileScan(NamedTuple):
     text: Optional[str] = None  # decoded, for files that may hold a target only
     encoding: str = "utf-8"
     facts: ClassFacts = ClassFacts()
+    unrelated: bool = False  # the error is in a file that holds no relationship() call
 
 
 def class_facts(data: bytes) -> ClassFacts:
@@ -87,7 +88,7 @@ def scan_file(path: str) -> FileScan:
     except (OSError, RuntimeError) as exc:
         return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     except SourceError as exc:
-        return FileScan(error=str(exc))
+        return FileScan(str(exc), unrelated=not prefilter.may_call_relationship(data))
     facts = class_facts(data)
     if not candidate:
         return FileScan(facts=facts)

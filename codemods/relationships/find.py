@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from .chains import chain_parts, expression_chains, maximal_chains
+from .ignore_comments import EVERYTHING, ignored_codes
 from .project import is_identifier
 from .qualify import External, Resolver, Scopes
 from .scan import Bound, Defined, ImportedName, function_bindings, scope_bindings
@@ -38,7 +39,6 @@ RELATIONSHIP_FUNCTIONS = frozenset(
     f"{owner}.{function}" for owner in _ORM_MODULES + _FLASK_SQLALCHEMY for function in _FUNCTIONS
 )
 _STRING_LITERAL = re.compile(r"(?is)([rbuf]*)('''|\"\"\"|'|\")(.*)\2")
-IGNORE_COMMENT = re.compile(r"#\s*fix-relationships:\s*ignore\b")
 # A name just after a quote (a target, also inside an f-string, a concatenation or an expression
 # string), or `Mapped[`: only the statements on such lines are visited.
 _TARGET_START = re.compile(r"['\"][^\W\d]|Mapped\[")
@@ -85,6 +85,7 @@ class Skipped:
 
     node: ast.expr
     reason: str
+    code: str = "FR304"
 
 
 Found = Union[Reference, Skipped]
@@ -314,7 +315,9 @@ class _Finder:
         if not (is_dotted_path(value) or is_identifier(value)):
             return
         if self._ignored(line, node):
-            self.found.append(Skipped(node, "ignored by a `# fix-relationships: ignore` comment"))
+            self.found.append(
+                Skipped(node, "ignored by a `# fix-relationships: ignore` comment", "FR305")
+            )
         elif not single_literal(self.source, node):
             self.found.append(Skipped(node, "target is not one plain string literal"))
         else:
@@ -345,7 +348,8 @@ class _Finder:
     def _ignored(self, line: int, node: ast.expr) -> bool:
         last = node.end_lineno or node.lineno
         lines = {line, *range(node.lineno, last + 1)}
-        return any(IGNORE_COMMENT.search(self.source.line(n)) for n in lines)
+        # Only a bare comment; `ignore[FR101]` is applied to the decisions (transform.py).
+        return any(ignored_codes(self.source.line(n)) == EVERYTHING for n in lines)
 
     def _is_relationship(self, call: ast.Call) -> bool:
         meaning = self.resolver.expr(self.file, self.scopes(), call.func)

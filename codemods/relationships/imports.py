@@ -210,15 +210,17 @@ def _add_to(
     names: Sequence[str],
     noqa: bool,
     at: int,
-) -> None:
-    """Merge into an import of `spec` in `body`, or insert a new import at index `at`."""
+) -> bool:
+    """Merge into an import of `spec` in `body`, or insert a new import at index `at`; whether
+    a new line was inserted."""
     for index, stmt in enumerate(body):
         if isinstance(stmt, cst.SimpleStatementLine):
             merged = _merge(stmt, spec, names, noqa)
             if merged is not None:
                 body[index] = merged
-                return
+                return False
     _insert(body, at, _new_import(module, spec, names, noqa), separate=False)
+    return True
 
 
 def _is_future(stmt: Statement) -> bool:
@@ -306,7 +308,8 @@ def _add_type_checking(
     _insert(body, _header_import_end(body), block, separate=True)
     if not _binds(body, "TYPE_CHECKING"):
         at = _future_end(body)
-        _add_to(module, body, "typing", ["TYPE_CHECKING"], False, at)
+        if not _add_to(module, body, "typing", ["TYPE_CHECKING"], False, at):
+            return  # merged into an existing `from typing import ...`: its block stays as it is
         following = body[at + 1] if at + 1 < len(body) else None
         if following is not None and _is_import_line(following) and not following.leading_lines:
             body[at + 1] = following.with_changes(leading_lines=[cst.EmptyLine()])

@@ -11,8 +11,11 @@ import re
 _TARGET_START = re.compile(rb"['\"][A-Za-z_\x80-\xff]|Mapped\[")
 
 
+def may_call_relationship(data: bytes) -> bool:
+    """`relationship`, `relation` or `dynamic_loader` appears in the bytes."""
+    return b"relation" in data or b"dynamic_loader" in data
+
+
 def may_hold_target(data: bytes) -> bool:
     """False if the file cannot hold a relationship target (so it need not be parsed)."""
-    if b"relation" not in data and b"dynamic_loader" not in data:
-        return False
-    return _TARGET_START.search(data) is not None
+    return may_call_relationship(data) and _TARGET_START.search(data) is not None

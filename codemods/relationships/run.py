@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -10,11 +9,14 @@ from pathlib import Path
 from typing import NamedTuple, Optional, TextIO
 
 from .config import Config
+from .diff import unified_diff
 from .discover import is_excluded, project_files, relative_key, walk_python_files
 from .fileio import write_atomic
 from .filescan import ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
+from .output import FULL, render
 from .parallel import MIN_ITEMS, Workers
+from .selection import Selection
 from .sources import Decoded, encode, no_gc
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
@@ -26,6 +28,9 @@ class Options(NamedTuple):
     mode: str = WRITE
     verbose: bool = False
     parallel: bool = True
+    quiet: bool = False  # only the findings: no `Rewriting` lines, no summary
+    output_format: str = FULL
+    cwd: Optional[Path] = None  # output paths are relative to it (default: the root)
 
 
 class _Candidate(NamedTuple):
@@ -64,12 +69,16 @@ def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list
         if path.is_dir() and not (given.endswith(".py") and given not in (".", "..")):
             found = [Path(p) for p in walk_python_files(given)]
         elif path.is_dir():
-            report.findings.append(Finding(given, 0, 0, ERROR, "is a directory, not a Python file"))
+            report.findings.append(
+                Finding(given, 0, 0, ERROR, "is a directory, not a Python file", "FR901")
+            )
             continue
         elif path.exists() or path.is_symlink():
             found = [path]
         else:
-            report.findings.append(Finding(given, 0, 0, ERROR, "no such file or directory"))
+            report.findings.append(
+                Finding(given, 0, 0, ERROR, "no such file or directory", "FR901")
+            )
             continue
         for file in found:
             files.setdefault(relative_key(file, options.root), file)
@@ -86,16 +95,24 @@ def _read_all(
         # A key outside the project is an absolute path: for a symlink, its target's.
         if path.is_symlink() and os.path.isabs(key):
             message = "a symlink to a file outside the project; left alone"
-            report.findings.append(Finding(shown_path(path, options.root), 0, 0, WARNING, message))
+            report.findings.append(
+                Finding(
+                    shown_path(path, options.cwd or options.root), 0, 0, WARNING, message, "FR402"
+                )
+            )
         else:
             readable.append((key, path))
     candidates: list[_Candidate] = []
     facts: dict[str, Optional[ClassFacts]] = {}
     paths = [str(path) for _, path in readable]
     for (key, path), scan in zip(readable, workers.map(scan_file, paths)):
-        shown = shown_path(path, options.root)
+        shown = shown_path(path, options.cwd or options.root)
+        if scan.error is not None and scan.unrelated:
+            message = f"{scan.error}; it holds no relationship() call, so it is left alone"
+            report.findings.append(Finding(shown, 0, 0, WARNING, message, "FR402"))
+            continue
         if scan.error is not None:
-            report.findings.append(Finding(shown, 0, 0, ERROR, scan.error))
+            report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
             continue
         facts[key] = scan.facts
         if scan.text is not None:
@@ -127,6 +144,8 @@ def _run(paths: Sequence[str], options: Options, out: TextIO, workers: Workers) 
     candidates, facts = _read_all(expand_paths(paths, options, report), options, report, workers)
     if candidates:
         _fix_all(candidates, facts, options, report, out, workers)
+    selection = Selection(options.config.select, options.config.ignore)
+    report.findings = [f for f in report.findings if selection.enabled(f.code)]
     return report
 
 
@@ -147,10 +166,16 @@ def _fix_all(
     project = Project(options.root, files, options.config.src, facts, workers)
     decider = Decider(project, options.config.placement)
     parallel = len(candidates) >= MIN_ITEMS // 8
+    rewrite = Selection(options.config.select, options.config.ignore).enabled("FR101")
     pending = []
     for candidate in candidates:
         plan = plan_file(
-            candidate.shown, candidate.key, candidate.decoded.text, decider, report.findings
+            candidate.shown,
+            candidate.key,
+            candidate.decoded.text,
+            decider,
+            report.findings,
+            rewrite,
         )
         if plan is None:
             continue
@@ -175,14 +200,8 @@ def _emit(
     report.changed.append(candidate.shown)
     report.changed_keys.append(candidate.key)
     if options.mode == DIFF:
-        out.writelines(
-            difflib.unified_diff(
-                candidate.decoded.text.splitlines(keepends=True),
-                new_text.splitlines(keepends=True),
-                fromfile=candidate.shown,
-                tofile=candidate.shown,
-            )
-        )
+        old_bytes = encode(candidate.decoded.text, candidate.decoded.encoding)
+        _write_bytes(out, unified_diff(old_bytes, new_bytes, candidate.shown))
     elif options.mode == WRITE:
         try:
             write_atomic(candidate.path, new_bytes)
@@ -190,15 +209,29 @@ def _emit(
             report.changed.remove(candidate.shown)
             report.changed_keys.remove(candidate.key)
             report.findings.append(
-                Finding(candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}")
+                Finding(
+                    candidate.shown, 0, 0, ERROR, f"cannot write: {exc.strerror or exc}", "FR901"
+                )
             )
+
+
+def _write_bytes(out: TextIO, data: bytes) -> None:
+    """The diff is bytes in each file's own encoding; a text stream gets them as they are."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(data.decode("utf-8", "surrogateescape"))
+        return
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
 
 
 def _print(report: Report, options: Options, out: TextIO, err: TextIO) -> None:
     stream = err if options.mode == DIFF else out
-    for finding in report.findings:
-        if finding.kind != SKIPPED or options.verbose:
-            print(finding.format(), file=stream)
+    listed = [f for f in report.findings if f.kind != SKIPPED or options.verbose]
+    stream.write(render(listed, options.output_format))
+    if options.quiet:
+        return
     verb = "Rewriting" if options.mode == WRITE else "Would rewrite"
     for shown in report.changed:
         print(f"{verb} {shown}", file=err)

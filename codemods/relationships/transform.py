@@ -15,12 +15,13 @@ from typing import Optional, Union
 
 from .decide import Decider, ImportEdits, Leave, ModuleImport, Rewrite
 from .find import TARGET, Skipped, find_references
-from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding
+from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding, Fix
 from .header import HeaderParseError, default_indent, join, split_header
 from .late import place_late_imports
 from .safety import unintended_change
 from .scan import scan_module
 from .sources import SourceText, parse_python
+from .suppress import unless_ignored, unsuppressed
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -72,19 +73,20 @@ def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
 
 
 def plan_file(
-    path: str, file: str, text: str, decider: Decider, findings: list[Finding]
+    path: str, file: str, text: str, decider: Decider, findings: list[Finding], rewrite: bool = True
 ) -> Optional[Plan]:
-    """Decide every reference of one module (in order: later files see this one's imports)."""
+    """Decide every reference of one module (in order: later files see this one's imports).
+    With `rewrite` false (FR101 deselected), nothing is rewritten and rewrites are not reported."""
     known = decider.project.known_info(file)
     try:
         # The index may have parsed this file already (as a target, or on an import path).
         tree = known.tree if known is not None and known.tree is not None else parse_python(text)
     except SyntaxError as exc:
         line, col = exc.lineno or 0, exc.offset or 0
-        findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}"))
+        findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}", "FR901"))
         return None
     except (ValueError, RecursionError, MemoryError) as exc:
-        findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}"))
+        findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}", "FR901"))
         return None
     if known is None or known.tree is None:
         decider.project.set_info(file, scan_module(tree))
@@ -93,9 +95,12 @@ def plan_file(
     decisions = _whole_relationships(
         [f if isinstance(f, Skipped) else decider.decide(file, f) for f in found]
     )
+    if not rewrite:
+        decisions = [d for d in decisions if not isinstance(d, Rewrite)]
+    decisions = [unless_ignored(source, d) for d in decisions]
     rewrites = [d for d in decisions if isinstance(d, Rewrite)]
     for decision in decisions:
-        findings.extend(_report(path, source, decision))
+        findings.extend(unsuppressed(source, decision, _report(path, source, decision)))
     info = decider.project.known_info(file)
     if info is not None:
         info.tree = None  # decided: later files need its facts, not its syntax tree
@@ -170,7 +175,7 @@ def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
         new_text = _rewrite(tree, source, plan)
     except HeaderParseError as exc:
         message = f"LibCST cannot parse this file: {exc}"
-        return None, Finding(plan.path, exc.line, exc.col, ERROR, message)
+        return None, Finding(plan.path, exc.line, exc.col, ERROR, message, "FR901")
     strings = {(s.lineno, s.col): s.new_value for s in plan.splices if s.chain is None}
     chains = {
         (s.lineno, s.col, s.end_lineno, s.end_col): (*s.chain, s.new_value)
@@ -183,7 +188,7 @@ def apply_plan(plan: Plan) -> tuple[Optional[str], Optional[Finding]]:
     )
     if problem is not None:
         message = f"internal error, file left unchanged: {problem}; please report this file"
-        return None, Finding(plan.path, 0, 0, ERROR, message)
+        return None, Finding(plan.path, 0, 0, ERROR, message, "FR902")
     return new_text, None
 
 
@@ -193,7 +198,7 @@ def _report(
     node = decision.node if isinstance(decision, Skipped) else decision.ref.node
     line, col = node.lineno, source.column(node.lineno, node.col_offset)
     if isinstance(decision, Skipped):
-        return [Finding(path, line, col, SKIPPED, decision.reason)]
+        return [Finding(path, line, col, SKIPPED, decision.reason, decision.code)]
     ref = decision.ref
     role = "" if ref.role == TARGET else f"{ref.role}: "
     if isinstance(decision, Leave):
@@ -202,19 +207,54 @@ def _report(
         ):
             return []  # registered, outside the project, a table or a column: nothing to say
         kind = BROKEN if decision.kind in _REPORTED else SKIPPED
-        return [Finding(path, line, col, kind, f'{role}"{ref.value}": {decision.reason}')]
+        if decision.kind == "cycle":
+            return [Finding(path, line, col, WARNING, decision.reason, "FR401")]
+        code = decision.code or _LEAVE_CODES[decision.kind]
+        return [Finding(path, line, col, kind, f'{role}"{ref.value}": {decision.reason}', code)]
     if decision.registers_only:
         message = f'{role}"{decision.path}": {_registration(decision)}'
     else:
         message = f'{role}"{decision.path}" -> "{decision.new_value}"{_how(decision)}'
-    found = [Finding(path, line, col, REWRITE, message)]
+    found = [Finding(path, line, col, REWRITE, message, _rewrite_code(decision), _fix(decision))]
     if decision.warning:
-        found.append(Finding(path, line, col, WARNING, decision.warning))
+        found.append(Finding(path, line, col, WARNING, decision.warning, "FR401"))
     return found
 
 
 _SILENT = frozenset({"registered", "external"})
 _REPORTED = frozenset({"broken", "stale", "missing", "ambiguous-registry"})
+_LEAVE_CODES = {
+    "broken": "FR201",
+    "missing": "FR202",
+    "ambiguous-registry": "FR203",
+    "stale": "FR204",
+    "ambiguous": "FR311",  # the path matches classes in several modules (decide: FR301)
+    "bound": "FR302",
+    "outside": "FR303",
+    "two-names": "FR306",
+    "duplicate": "FR307",
+    "unimportable": "FR308",
+    "group": "FR309",
+    "unknown": "FR310",
+    "placement": "FR313",
+}
+
+
+def _rewrite_code(rewrite: Rewrite) -> str:
+    if not rewrite.registers_only:
+        return "FR101"
+    return "FR103" if rewrite.register is not None and rewrite.register.late else "FR102"
+
+
+def _fix(rewrite: Rewrite) -> Fix:
+    register, add = rewrite.register, rewrite.add
+    if register is not None:
+        return Fix(rewrite.path, rewrite.new_value, register.statement.partition("  #")[0])
+    if add is None:
+        return Fix(rewrite.path, rewrite.new_value)
+    return Fix(
+        rewrite.path, rewrite.new_value, f"from {add.module} import {add.name}", add.type_checking
+    )
 
 
 def _how(rewrite: Rewrite) -> str:

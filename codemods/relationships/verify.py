@@ -26,6 +26,7 @@ from typing import Any, Optional, TextIO
 from .config import Config
 from .discover import is_excluded, project_files, relative_key
 from .findings import ERROR, VERIFY, Finding, exit_code
+from .output import render
 from .parallel import cores
 from .project import Project
 from .spelling import import_root
@@ -170,7 +171,7 @@ def _finding(project: Project, record: dict[str, Any], subject: str, fallback: s
         what = f"importing {subject} and configuring"
     key, line = _project_place(project, record.get("places", [])) or (fallback, 0)
     kind = ERROR if stage == "start" else VERIFY
-    return Finding(key, line, 1 if line else 0, kind, f"{what}: {record['error']}")
+    return Finding(key, line, 1 if line else 0, kind, f"{what}: {record['error']}", "FR903")
 
 
 def _check_all(project: Project, jobs: list[list[Module]]) -> list[dict[str, Any]]:
@@ -200,6 +201,9 @@ def verify(
     verbose: bool = False,
     out: Optional[TextIO] = None,
     err: Optional[TextIO] = None,
+    quiet: bool = False,
+    output_format: str = "full",
+    cwd: Optional[Path] = None,
 ) -> Verification:
     """Check the `changed` files alone, then the model modules together; print what failed."""
     out = out or sys.stdout
@@ -219,8 +223,13 @@ def verify(
         if record["stage"] != "ok":
             subject, fallback = _subject(job, together, record.get("module"))
             result.findings.append(_finding(project, record, subject, fallback))
-    for finding in result.findings:
-        print(finding.format(), file=out)
+    if cwd is not None:  # findings name project keys; show them from where the user stands
+        result.findings = [
+            f._replace(path=os.path.relpath(root / f.path, cwd)) for f in result.findings
+        ]
+    out.write(render(result.findings, output_format))
+    if quiet:
+        return result
     print(
         f"fix-relationships: verified {result.alone} module(s) alone and {result.together} "
         f"model module(s) together, {len(result.findings)} failure(s)",

@@ -11,6 +11,8 @@ it looks at the whole project, as the manual command does.
 
 It is a module of its own, not `fix-relationships` itself, so that `.pre-commit-hooks.yaml` names an
 entry point which can take pre-commit-only arguments later without changing the manual command.
+It lives in the `codemods` package so that the wheel installs no top-level package of a name as
+generic as `hooks`.
 """
 
 from __future__ import annotations
