@@ -388,3 +388,33 @@ def test_noop(project_dir: Path, files: Mapping[str, str], alone: list[str]) -> 
 def test_bare_name_imported_from_a_library_is_left_to_the_library(project_dir: Path) -> None:
     outcome = fix_in_project(project_dir, LIBRARY)
     assert (outcome.new_text, outcome.findings) == (None, [])
+
+
+def test_assume_registered_adds_no_import(project_dir: Path) -> None:
+    """A project whose app factory imports every model first says so; strings still get their
+    bare spelling and typos are still reported, but nothing is imported for registration."""
+    settings = "[tool.fix-relationships]\nassume-registered = true\n"
+    bare = _event('subscription = relationship("Subscription")')
+    write_project(
+        project_dir,
+        {
+            **BASE_PROJECT,
+            "pyproject.toml": settings,
+            "saas/models.py": _event(
+                'subscription = relationship("ecommerce.models.Subscription")'
+            ),
+            "saas/usage.py": bare.replace("UsageEvent", "UsageRecord").replace("usage_", "record_"),
+        },
+    )
+    result = run_cli(project_dir, ".")
+    assert result.returncode == 1
+    assert result.stdout == (
+        'saas/models.py:11:33: FR101 "ecommerce.models.Subscription" -> "Subscription"\n'
+    )
+    assert (project_dir / "saas/models.py").read_text() == bare
+    assert configures(project_dir, "ecommerce.models", "saas.models", "saas.usage") == (True, "")
+
+    (project_dir / "pyproject.toml").write_text(settings.replace("true", '"yes"'))
+    wrong = run_cli(project_dir, ".")
+    assert wrong.returncode == 2
+    assert "`assume-registered` must be true or false" in wrong.stderr

@@ -27,7 +27,11 @@ from .transform import fix_source
 @functools.cache
 def _decider(root: Path) -> Decider:
     config = load_config(root)
-    return Decider(Project(root, project_files(root), config.src), config.placement)
+    return Decider(
+        Project(root, project_files(root), config.src),
+        config.placement,
+        config.assume_registered,
+    )
 
 
 class FixRelationshipsCommand(CodemodCommand):

@@ -4,6 +4,7 @@
 src = ["backend"]                 # import roots, like ruff's `src`; detected when absent
 exclude = ["migrations/**"]       # never rewritten (still read to know the project)
 import-placement = "auto"         # or "type-checking": every added import under TYPE_CHECKING
+assume-registered = false         # true: the app imports every model first; add no imports
 select = ["FR"]                   # codes (or prefixes) to report, like ruff's `select`
 ignore = ["FR3"]                  # codes (or prefixes) not to report
 """
@@ -29,6 +30,7 @@ class Config(NamedTuple):
     placement: str = "auto"
     select: tuple[str, ...] = ("FR",)
     ignore: tuple[str, ...] = ()
+    assume_registered: bool = False
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -78,19 +80,24 @@ def load_config(root: Path) -> Config:
 def _config_from(root: Path, table: Any) -> Config:
     if not isinstance(table, dict):
         raise ConfigError("must be a table")
-    unknown = sorted(set(table) - {"src", "exclude", "import-placement", "select", "ignore"})
+    known = {"src", "exclude", "import-placement", "select", "ignore", "assume-registered"}
+    unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]!r}")
     placement = table.get("import-placement", "auto")
     if placement not in PLACEMENTS:
         raise ConfigError(f"`import-placement` must be one of {', '.join(PLACEMENTS)}")
     codes = {key: _codes(table, key) for key in ("select", "ignore")}
+    assume_registered = table.get("assume-registered", False)
+    if not isinstance(assume_registered, bool):
+        raise ConfigError("`assume-registered` must be true or false")
     return Config(
         _root_relative(root, _strings(table, "src")),
         _strings(table, "exclude"),
         placement,
         codes["select"] if "select" in table else ("FR",),
         codes["ignore"],
+        assume_registered,
     )
 
 

@@ -164,7 +164,7 @@ def _fix_all(
 
     files = project_files(options.root)
     project = Project(options.root, files, options.config.src, facts, workers)
-    decider = Decider(project, options.config.placement)
+    decider = Decider(project, options.config.placement, options.config.assume_registered)
     parallel = len(candidates) >= MIN_ITEMS // 8
     rewrite = Selection(options.config.select, options.config.ignore).enabled("FR101")
     pending = []
