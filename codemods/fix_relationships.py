@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
-from codemods.relationships.config import ConfigError, load_config
+from codemods.relationships.config import Config, ConfigError, load_config
 from codemods.relationships.output import FORMATS, FULL, JSON
 from codemods.relationships.root import find_root
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
@@ -128,22 +128,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         output_format=args.output_format,
         cwd=cwd,
     )
-    report = run(args.paths or ["."], options)
-    code = report.exit_code
-    if args.verify:
-        from codemods.relationships.verify import verify
+    if not args.verify:
+        code = run(args.paths or ["."], options).exit_code
+    else:
+        code = _run_and_verify(args, root, cwd, config, options)
+    return 0 if args.exit_zero and code == 1 else code
 
+
+def _run_and_verify(
+    args: argparse.Namespace, root: Path, cwd: Path, config: Config, options: Options
+) -> int:
+    """The run, then the checks on the rewritten tree and, for the failures, on a copy of the
+    tree from before the run (so that each failure says whether the rewrite caused it)."""
+    from codemods.relationships.snapshot import pristine_copy
+    from codemods.relationships.verify import verify
+
+    with pristine_copy(root) as pristine:
+        report = run(args.paths or ["."], options)
         verification = verify(
             root,
             config,
-            report.changed_keys,
             args.verbose,
             quiet=args.quiet,
             output_format=args.output_format,
             cwd=cwd,
+            pristine=pristine if report.changed_keys else None,
         )
-        code = max(code, verification.exit_code)
-    return 0 if args.exit_zero and code == 1 else code
+    return max(report.exit_code, verification.exit_code)
 
 
 def _codes(text: str) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""`--verify`: import the rewritten modules, each alone, then every model module together, each time
-in a fresh interpreter, and configure the mappers. The only part of the tool that runs project code.
+"""`--verify`: import every model module alone, then all of them together, each time in a fresh
+interpreter, and configure the mappers. The only part of the tool that runs project code.
 
 saas/models.py:16:1: verify: configure_mappers() after importing saas.models alone: InvalidRequestError:
     When initializing mapper Mapper[UsageEvent(usage_events)], expression 'Subscription' failed to
@@ -49,6 +49,7 @@ class Verification:
     findings: list[Finding] = field(default_factory=list)
     alone: int = 0
     together: int = 0
+    caused: int = 0  # failures the rewrite caused (known only with a pristine copy)
 
     @property
     def exit_code(self) -> int:
@@ -69,8 +70,16 @@ def sqlalchemy_missing() -> Optional[str]:
 
 
 def module_of(project: Project, key: str) -> Optional[Module]:
-    """The module name the file is imported by: under the first `src` root that holds it, else
-    under the root that the codemod spells the file's own imports from."""
+    """The module name the file is imported by: the longest name the project's own imports use
+    for it, else the name under the first `src` root that holds it, else under the root that the
+    codemod spells the file's own imports from."""
+    imported = project.import_names(key)
+    if imported:
+        longest = max(imported, key=len)
+        parts = key[: -len(".py")].split("/")
+        if parts[-1] == "__init__":
+            parts.pop()
+        return Module(key, longest, "/".join(parts[: len(parts) - len(longest.split("."))]))
     roots = [r for r in project.src if project.name_under(key, r) is not None]
     root = roots[0] if roots else import_root(project, key, key)
     name = project.name_under(key, root) if root is not None else None
@@ -100,11 +109,13 @@ def model_modules(project: Project, exclude: Sequence[str]) -> list[Module]:
     return [found[name] for name in sorted(found)]
 
 
-def _environment(project: Project, modules: Sequence[Module]) -> dict[str, str]:
+def _environment(project: Project, modules: Sequence[Module], root: Path) -> dict[str, str]:
     """`PYTHONPATH`: every `src` root, the roots the checked modules are named under, the
     project root, then whatever was already there."""
-    root = project.root
-    roots = list(dict.fromkeys([*project.src, *(m.root for m in modules), ""]))
+    own = [import_root(project, m.key, m.key) for m in modules]  # where their imports resolve
+    roots = list(
+        dict.fromkeys([*project.src, *(m.root for m in modules), *(r for r in own if r), ""])
+    )
     paths = [str(root / r) if r else str(root) for r in roots]
     inherited = os.environ.get("PYTHONPATH")
     paths.extend([inherited] if inherited else [])
@@ -174,46 +185,47 @@ def _finding(project: Project, record: dict[str, Any], subject: str, fallback: s
     return Finding(key, line, 1 if line else 0, kind, f"{what}: {record['error']}", "FR903")
 
 
-def _check_all(project: Project, jobs: list[list[Module]]) -> list[dict[str, Any]]:
+def _check_all(project: Project, jobs: list[list[Module]], root: Path) -> list[dict[str, Any]]:
     """Every check in its own interpreter, as many at a time as there are cores."""
-    root = project.root
-    env = _environment(project, [m for job in jobs for m in job])
+    env = _environment(project, [m for job in jobs for m in job], root)
     workers = max(1, min(cores(), len(jobs)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda job: run_check(root, [m.name for m in job], env), jobs))
 
 
-def _alone(project: Project, changed: Sequence[str], verbose: bool, err: TextIO) -> list[Module]:
-    modules = []
-    for key in sorted(set(changed)):
-        module = module_of(project, key)
-        if module is not None:
-            modules.append(module)
-        elif verbose:
-            print(f"Not verifying {key} alone: it has no importable module name", file=err)
-    return modules
+def _failed_before(record: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Whether the untouched tree failed the same check at the same stage (importing or
+    configuring; the message may differ, since the rewrite respells the strings it names)."""
+    return bool(before["stage"] == record["stage"])
 
 
 def verify(
     root: Path,
     config: Config,
-    changed: Sequence[str],
     verbose: bool = False,
     out: Optional[TextIO] = None,
     err: Optional[TextIO] = None,
     quiet: bool = False,
     output_format: str = "full",
     cwd: Optional[Path] = None,
+    pristine: Optional[Path] = None,
 ) -> Verification:
-    """Check the `changed` files alone, then the model modules together; print what failed."""
+    """Check every model module alone, then all of them together; print what failed. With
+    `pristine` (a copy of the tree from before the rewrite), each failure says whether the
+    rewrite caused it or the untouched tree had it too."""
     out = out or sys.stdout
     err = err or sys.stderr
     project = Project(root, project_files(root), config.src)
-    alone = _alone(project, changed, verbose, err)
     models = model_modules(project, config.exclude)
-    jobs = [[m] for m in alone] + ([models] if models else [])
-    result = Verification(alone=len(alone), together=len(models))
-    for job, record in zip(jobs, _check_all(project, jobs)):
+    jobs = [[m] for m in models] + ([models] if models else [])
+    result = Verification(alone=len(models), together=len(models))
+    records = _check_all(project, jobs, root)
+    failed = [i for i, record in enumerate(records) if record["stage"] != "ok"]
+    before: dict[int, dict[str, Any]] = {}
+    if pristine is not None and failed:
+        earlier = _check_all(project, [jobs[i] for i in failed], pristine)
+        before = dict(zip(failed, earlier))
+    for index, (job, record) in enumerate(zip(jobs, records)):
         together = job is models
         if verbose:
             subject = _subject(job, together, None)[0]
@@ -222,7 +234,13 @@ def verify(
             print(f"Verifying {subject}{names}: {status}", file=err)
         if record["stage"] != "ok":
             subject, fallback = _subject(job, together, record.get("module"))
-            result.findings.append(_finding(project, record, subject, fallback))
+            finding = _finding(project, record, subject, fallback)
+            if index in before:
+                had = _failed_before(record, before[index])
+                cause = "the tree had it before the rewrite" if had else "caused by the rewrite"
+                result.caused += 0 if had else 1
+                finding = finding._replace(message=f"{finding.message} ({cause})")
+            result.findings.append(finding)
     if cwd is not None:  # findings name project keys; show them from where the user stands
         result.findings = [
             f._replace(path=os.path.relpath(root / f.path, cwd)) for f in result.findings
@@ -230,9 +248,10 @@ def verify(
     out.write(render(result.findings, output_format))
     if quiet:
         return result
+    caused = f", {result.caused} caused by the rewrite" if pristine is not None else ""
     print(
         f"fix-relationships: verified {result.alone} module(s) alone and {result.together} "
-        f"model module(s) together, {len(result.findings)} failure(s)",
+        f"model module(s) together, {len(result.findings)} failure(s){caused}",
         file=err,
     )
     return result
