@@ -19,11 +19,17 @@ _CLASS = re.compile(rb"class[ \t]+(" + _NAME + rb")")
 _IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
 
 
+# Words the relationship checks look for, so that they parse only the files that hold one.
+WORDS = ("back_populates", "backref", "secondary", "Table", "__tablename__")
+
+
 class ClassFacts(NamedTuple):
-    """`class <Name>` statements (and whether indented), and names mapped imperatively."""
+    """`class <Name>` statements (and whether indented), names mapped imperatively, and which
+    of WORDS the file holds."""
 
     classes: tuple[tuple[str, bool], ...] = ()
     imperative: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
 
 class FileScan(NamedTuple):
@@ -47,7 +53,8 @@ def class_facts(data: bytes) -> ClassFacts:
     imperative: tuple[str, ...] = ()
     if b"map_imperatively" in data or b"mapper" in data:
         imperative = tuple(m.decode("utf-8", "replace") for m in _IMPERATIVE.findall(data))
-    return ClassFacts(tuple(found.items()), imperative)
+    words = tuple(w for w in WORDS if w.encode() in data)
+    return ClassFacts(tuple(found.items()), imperative, words)
 
 
 def read_class_facts(path: str) -> Optional[ClassFacts]:
