@@ -34,6 +34,11 @@ CODES: tuple[Code, ...] = (
     Code("FR307", "skipped", "an import would load a second definition or change which one wins"),
     Code("FR308", "skipped", "no import root reaches the target"),
     Code("FR309", "skipped", "left dotted with the rest of its relationship"),
+    Code(
+        "FR310",
+        "skipped",
+        "relationship check not made: the tool cannot see every attribute of a class",
+    ),
     Code("FR401", "warning", "registration not provable in every import order: TYPE_CHECKING only"),
     Code("FR402", "warning", "a file left alone (symlink outside the project, undecodable file)"),
     Code("FR501", "broken", "back_populates names no attribute of the target"),
