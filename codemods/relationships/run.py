@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, Optional, TextIO
+from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO
 
 from .config import Config
 from .discover import is_excluded, project_files, relative_key, walk_python_files
@@ -16,6 +16,9 @@ from .filescan import ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .parallel import MIN_ITEMS, Workers
 from .sources import Decoded, encode, no_gc
+
+if TYPE_CHECKING:
+    from .project import Project
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
 
@@ -124,15 +127,45 @@ def run(
 
 def _run(paths: Sequence[str], options: Options, out: TextIO, workers: Workers) -> Report:
     report = Report()
-    candidates, facts = _read_all(expand_paths(paths, options, report), options, report, workers)
-    if candidates:
-        _fix_all(candidates, facts, options, report, out, workers)
+    files = expand_paths(paths, options, report)
+    candidates, facts = _read_all(files, options, report, workers)
+    project = _project(facts, options, workers) if candidates else None
+    if project is not None:
+        _fix_all(candidates, project, options, report, out, workers)
+    _check_relationships(files, facts, project, options, report, workers)
     return report
+
+
+def _project(facts: dict[str, Optional[ClassFacts]], options: Options, workers: Workers) -> Project:
+    from .project import Project
+
+    return Project(options.root, project_files(options.root), options.config.src, facts, workers)
+
+
+def _check_relationships(
+    files: list[tuple[str, Path]],
+    facts: dict[str, Optional[ClassFacts]],
+    project: Optional[Project],
+    options: Options,
+    report: Report,
+    workers: Workers,
+) -> None:
+    """The relationship doctor, on the given files that pass a `relationship()` argument it
+    checks (after the rewrites: its lines are those of the files as they now are)."""
+    from .doctor import WORDS, check_relationships
+
+    shown = {key: shown_path(path, options.root) for key, path in files}
+    keys = [k for k in shown if WORDS.intersection(getattr(facts.get(k), "words", ()))]
+    if not keys:
+        return
+    project = project or _project(facts, options, workers)
+    for finding in check_relationships(project, keys):
+        report.findings.append(finding._replace(path=shown.get(finding.path, finding.path)))
 
 
 def _fix_all(
     candidates: list[_Candidate],
-    facts: dict[str, Optional[ClassFacts]],
+    project: Project,
     options: Options,
     report: Report,
     out: TextIO,
@@ -140,11 +173,8 @@ def _fix_all(
 ) -> None:
     """Decide the files one by one, in order; rewrite them (in workers) as they are decided."""
     from .decide import Decider
-    from .project import Project
     from .transform import apply_plan, plan_file
 
-    files = project_files(options.root)
-    project = Project(options.root, files, options.config.src, facts, workers)
     decider = Decider(project, options.config.placement)
     parallel = len(candidates) >= MIN_ITEMS // 8
     pending = []
