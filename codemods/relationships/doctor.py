@@ -15,8 +15,6 @@ from .findings import SKIPPED, Finding
 from .model_view import ModelView
 from .project import Project
 
-# The files worth parsing: only a relationship with one of these arguments is checked.
-WORDS = frozenset({"back_populates", "backref", "secondary"})
 _CHECKS = (check_back_populates, check_backref, check_secondary)
 
 

@@ -19,8 +19,10 @@ _CLASS = re.compile(rb"class[ \t]+(" + _NAME + rb")")
 _IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
 
 
-# Words the relationship checks look for, so that they parse only the files that hold one.
-WORDS = ("back_populates", "backref", "secondary", "Table", "__tablename__")
+# The relationship arguments the doctor checks, and the words of the table definitions it
+# reads: it parses only the files that hold one.
+CHECKED_ARGUMENTS = ("back_populates", "backref", "secondary")
+WORDS = (*CHECKED_ARGUMENTS, "Table", "__tablename__")
 
 
 class ClassFacts(NamedTuple):

@@ -77,7 +77,6 @@ class Relationship:
     target_class: Optional[ProjectObject]  # or the class itself, when named in code
     back_populates: Optional[Str]
     backref: Optional[Str]
-    backref_unknown: bool  # a backref whose name is not a literal (it creates *some* attribute)
     secondary: Optional[Str]
 
 
@@ -171,7 +170,6 @@ class _Reader:
             None if unknown else cls,
             self.str_at(keywords["back_populates"]) if "back_populates" in keywords else None,
             backref,
-            unknown or (value is not None and backref is None),
             self.str_at(keywords["secondary"]) if "secondary" in keywords else None,
         )
 
@@ -205,11 +203,18 @@ class _Reader:
         path = _dotted(node)
         if path is None:
             return None, None
-        if in_string:
-            return path, None
         meaning = self.meaning(node)
         if isinstance(meaning, ProjectObject) and meaning.kind == "class":
             return None, meaning
+        # SQLAlchemy evaluates an annotation in the module first; only a name the module does
+        # not bind falls back to the registry, like a string target.
+        head = path.split(".")[0]
+        info = self.resolver.project.info(self.file)
+        unbound = not any(head in scope for scope in self.scopes) and not (
+            info and info.star_imports
+        )
+        if in_string and unbound:
+            return path, None
         return None, None
 
 

@@ -41,6 +41,8 @@ _AS_DECLARATIVE = ("sqlalchemy.orm.as_declarative()", "sqlalchemy.ext.declarativ
 _NEUTRAL_BASES = frozenset(
     {"builtins.object", "typing.Generic", "abc.ABC", "sqlalchemy.orm.MappedAsDataclass"}
 )
+# `backref=<not a literal>` or `backref(<not a literal>`, other than `backref=backref("x")`.
+_COMPUTED_BACKREF = re.compile(r"""\bbackref\s*(?:=\s*(?!['"]|backref\s*\()|\(\s*(?!['"]))""")
 # Arguments of a base factory that give every model attributes the tool cannot see.
 _BASE_OPTIONS = frozenset({"cls", "metaclass", "model_class"})
 
@@ -200,10 +202,22 @@ class ModelView:
             for file in self.project.files_mentioning("backref"):
                 facts = self.facts(file)
                 for cls in facts.classes.values() if facts else ():
-                    self._backrefs.extend(
-                        r for r in cls.relationships() if r.backref or r.backref_unknown
-                    )
+                    self._backrefs.extend(r for r in cls.relationships() if r.backref)
         return self._backrefs
+
+    def backref_may_make(self, name: str) -> bool:
+        """Whether any backref in the project may make an attribute `name`, read from the text
+        (so that backrefs in `@declared_attr` functions and late assignments count too): the
+        literal `"name"` in a file that makes backrefs, or a backref whose name is computed."""
+        literal = re.compile(rf"""['"]{re.escape(name)}['"]""")
+        for file in self.project.files_mentioning("backref"):
+            try:
+                text = self.project.read(file).decode("utf-8", "replace")
+            except OSError:
+                return True
+            if literal.search(text) or _COMPUTED_BACKREF.search(text):
+                return True
+        return False
 
     def tables(self) -> FileFacts:
         """Every table name of the project (`Table(...)`, `__tablename__`); `any_table` when one

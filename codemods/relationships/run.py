@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO
 from .config import Config
 from .discover import is_excluded, project_files, relative_key, walk_python_files
 from .fileio import write_atomic
-from .filescan import ClassFacts, scan_file
+from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .parallel import MIN_ITEMS, Workers
 from .sources import Decoded, encode, no_gc
@@ -152,12 +152,12 @@ def _check_relationships(
 ) -> None:
     """The relationship doctor, on the given files that pass a `relationship()` argument it
     checks (after the rewrites: its lines are those of the files as they now are)."""
-    from .doctor import WORDS, check_relationships
-
     shown = {key: shown_path(path, options.root) for key, path in files}
-    keys = [k for k in shown if WORDS.intersection(getattr(facts.get(k), "words", ()))]
+    keys = [k for k in shown if set(CHECKED_ARGUMENTS) & set(getattr(facts.get(k), "words", ()))]
     if not keys:
         return
+    from .doctor import check_relationships
+
     project = project or _project(facts, options, workers)
     for finding in check_relationships(project, keys):
         report.findings.append(finding._replace(path=shown.get(finding.path, finding.path)))

@@ -103,14 +103,13 @@ def check_back_populates(rel: Relationship, view: ModelView) -> list[Candidate]:
 def _missing(
     rel: Relationship, view: ModelView, sides: Sides, name: str, what: str
 ) -> list[Candidate]:
-    backrefs = view.backrefs()
-    if any(r.backref_unknown or (r.backref and r.backref.value == name) for r in backrefs):
-        return []  # a backref may create it; which class it lands on is for the backref to say
+    if view.backref_may_make(name):
+        return []  # which class a backref lands on is for the backref's own check to say
     target = sides.target
     known = set(target.cls.attrs)
     for cls, _ in target.ancestors:
         known.update(cls.attrs)
-    known.update(r.backref.value for r in backrefs if r.backref)
+    known.update(r.backref.value for r in view.backrefs() if r.backref)
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     message = f"{target.cls.name} has no attribute {name}{hint}"
