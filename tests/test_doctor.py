@@ -157,7 +157,15 @@ class Post(db.Model):
 # (broken project, {path: (old, new)} that corrects it, the tool's findings, SQLAlchemy's error)
 DEFECTS = [
     pytest.param(
-        _usage('back_populates="usage_events"', 'back_populates="usage_event"'),
+        {
+            **PAIR,
+            # with a backref of another name in the same file
+            "saas/models.py": USAGE.replace(
+                'back_populates="usage_events"', 'back_populates="usage_event"'
+            )
+            + "\n\n"
+            + INVOICES.split("\n\n\n", 1)[1],
+        },
         {"saas/models.py": ('"usage_event"', '"usage_events"')},
         [
             'saas/models.py:11:5: broken: FR501 UsageEvent.subscription: back_populates="usage_event": '

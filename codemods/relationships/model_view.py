@@ -207,9 +207,9 @@ class ModelView:
 
     def backref_may_make(self, name: str) -> bool:
         """Whether any backref in the project may make an attribute `name`, read from the text
-        (so that backrefs in `@declared_attr` functions and late assignments count too): the
-        literal `"name"` in a file that makes backrefs, or a backref whose name is computed."""
-        literal = re.compile(rf"""['"]{re.escape(name)}['"]""")
+        (so that backrefs in `@declared_attr` functions and late assignments count too):
+        `backref="name"`, `backref("name"`, or a backref whose name is computed."""
+        literal = re.compile(rf"""\bbackref\s*[=(]\s*['"]{re.escape(name)}['"]""")
         for file in self.project.files_mentioning("backref"):
             try:
                 text = self.project.read(file).decode("utf-8", "replace")
