@@ -508,6 +508,16 @@ CORRECT = [
     ),
     pytest.param({**BLOG, "blog/models.py": ASSOCIATION}, id="secondary-is-a-tablename"),
     pytest.param(
+        {
+            **BLOG,
+            "blog/models.py": ASSOCIATION.replace(
+                '    __tablename__ = "post_tags"\n',
+                '    if True:\n        __tablename__ = "post_tags"\n',
+            ),
+        },
+        id="tablename-set-in-a-block",
+    ),
+    pytest.param(
         {"app/__init__.py": "", "app/models.py": FLASK}, id="flask-sqlalchemy-names-the-table"
     ),
     pytest.param(
@@ -630,6 +640,31 @@ def test_verbose_lists_the_checks_it_did_not_make(tmp_path: Path) -> None:
         'saas/models.py:11:5: left alone: FR310 UsageEvent.subscription: back_populates="usage_events" '
         "not checked: Subscription gets attributes from outside its class body"
     ]
+
+
+@pytest.mark.parametrize(
+    ("legacy", "expected"),
+    [
+        pytest.param(
+            "from core.database import Base\n\n\ndef load(engine):\n    Base.metadata.reflect(engine)\n",
+            'blog/models.py:22:5: left alone: FR310 Post.tags: secondary="legacy_links" not checked: '
+            "the project reflects tables from the database",
+            id="reflected",
+        ),
+        pytest.param(
+            "",
+            'blog/models.py:22:5: broken: FR505 Post.tags: secondary="legacy_links": '
+            "no table legacy_links in the project",
+            id="not-reflected",
+        ),
+    ],
+)
+def test_tables_reflected_anywhere_are_not_judged(
+    tmp_path: Path, legacy: str, expected: str
+) -> None:
+    blog = TAGS.replace('secondary="post_tags"', 'secondary="legacy_links"')
+    write_project(tmp_path, {**BLOG, "blog/models.py": blog, "blog/legacy.py": legacy})
+    assert [f.format() for f in check(tmp_path)] == [expected]
 
 
 def test_only_the_given_files_are_reported_but_the_project_decides(tmp_path: Path) -> None:

@@ -7,11 +7,13 @@ each mistake it can prove, naming both sides of the relationship.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Optional
 
 from .checks import Candidate
 from .checks.pairs import check_back_populates, check_backref
 from .checks.tables import check_secondary
 from .findings import SKIPPED, Finding
+from .model_text import Unseen
 from .model_view import ModelView
 from .project import Project
 
@@ -28,14 +30,22 @@ def check_relationships(project: Project, files: Sequence[str]) -> list[Finding]
             for rel in cls.relationships():
                 for check in _CHECKS:
                     candidates.extend(check(rel, view))
-    patched = view.patched(name for c in candidates for name in c.classes)
+    unseen = view.text.unseen(n for c in candidates for n in c.classes) if candidates else None
     findings = []
     for candidate in candidates:
         finding = candidate.finding
-        touched = sorted(candidate.classes & patched)
-        if touched:
+        reason = _unseen_reason(candidate, unseen) if unseen else None
+        if reason:
             what = ": ".join(finding.message.split(" ", 1)[1].split(": ", 2)[:2])
-            reason = f"{touched[0]} gets attributes from outside its class body"
             finding = finding._replace(kind=SKIPPED, message=f"FR310 {what} not checked: {reason}")
         findings.append(finding)
     return sorted(findings, key=lambda f: (f.path, f.line, f.col, f.message))
+
+
+def _unseen_reason(candidate: Candidate, unseen: Unseen) -> Optional[str]:
+    touched = sorted(candidate.classes & unseen.patched)
+    if touched:
+        return f"{touched[0]} gets attributes from outside its class body"
+    if candidate.tables and unseen.reflects:
+        return "the project reflects tables from the database"
+    return None

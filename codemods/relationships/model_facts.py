@@ -98,7 +98,8 @@ class ModelClass:
         return self.info.name
 
     def relationships(self) -> list[Relationship]:
-        return [a.relationship for a in self.attrs.values() if a.relationship is not None]
+        found = {id(a.relationship): a.relationship for a in self.attrs.values()}
+        return [r for r in found.values() if r is not None]
 
 
 @dataclass
@@ -327,28 +328,24 @@ def _attr(
     return Attr(kind, stmt.lineno)
 
 
-def _table_names(reader: _Reader, tree: ast.Module, facts: FileFacts) -> None:
+def _table_names(tree: ast.Module, facts: FileFacts) -> None:
+    """`Table("name", ...)` calls and `__tablename__` values anywhere in the module; a name
+    that is not a literal (or a `__tablename__` function) sets `any_table`."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _last_name(node.func) == "Table":
             name = _literal(node.args[0]) if node.args else None
-            if name is None:
-                facts.any_table = True
-            else:
-                facts.tables.add(name)
-        elif isinstance(node, ast.ClassDef):
-            for stmt in node.body:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    facts.any_table |= stmt.name == "__tablename__"
-                    continue
-                try:
-                    bound = _assigned(stmt)
-                except ValueError:
-                    continue
-                for name, value, _ in bound:
-                    if name == "__tablename__":
-                        table = _literal(value)
-                        facts.any_table |= table is None
-                        facts.tables.update([table] if table else [])
+            facts.any_table |= name is None
+            facts.tables.update([name] if name else [])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            facts.any_table |= node.name == "__tablename__"
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(_last_name(t) == "__tablename__" for t in targets):
+                name = _literal(node.value)
+                facts.any_table |= name is None
+                facts.tables.update([name] if name else [])
+        elif _literal(node) == "__tablename__":  # type: ignore[arg-type]
+            facts.any_table = True  # setattr(cls, "__tablename__", ...)
 
 
 def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolver) -> FileFacts:
@@ -362,7 +359,5 @@ def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolv
     for name, count in seen.items():
         if count > 1:
             del facts.classes[name]  # which definition wins is for another check to say
-    _table_names(reader, tree, facts)
-    text = source.text
-    facts.any_table |= any(word in text for word in ("autoload", "reflect(", "automap"))
+    _table_names(tree, facts)
     return facts

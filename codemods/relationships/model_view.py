@@ -1,6 +1,6 @@
 """The project's mapped classes as the relationship checks see them, read lazily: each class's
 lineage (mapped or not, its ancestors, the root of its mapped hierarchy, whether the tool can see
-all of it), the backrefs made anywhere, and every table name.
+all of it), the backrefs of class bodies, and every table name written in the text.
 
 class Base(DeclarativeBase): ...        declarative root: not mapped, ends the lineage
 class Employee(Base): ...               mapped, root Employee
@@ -10,13 +10,12 @@ class Manager(Employee): ...            mapped, ancestors [Employee], root Emplo
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Optional
 
 from .mapped import MappedCheck
 from .model_facts import FileFacts, ModelClass, Relationship, read_facts
+from .model_text import ProjectText
 from .project import Project
 from .qualify import External, ProjectObject, Resolver
 from .resolve import Target, resolve_target
@@ -41,8 +40,6 @@ _AS_DECLARATIVE = ("sqlalchemy.orm.as_declarative()", "sqlalchemy.ext.declarativ
 _NEUTRAL_BASES = frozenset(
     {"builtins.object", "typing.Generic", "abc.ABC", "sqlalchemy.orm.MappedAsDataclass"}
 )
-# `backref=<not a literal>` or `backref(<not a literal>`, other than `backref=backref("x")`.
-_COMPUTED_BACKREF = re.compile(r"""\bbackref\s*(?:=\s*(?!['"]|backref\s*\()|\(\s*(?!['"]))""")
 # Arguments of a base factory that give every model attributes the tool cannot see.
 _BASE_OPTIONS = frozenset({"cls", "metaclass", "model_class"})
 
@@ -67,6 +64,7 @@ class ModelView:
         self._lineages: dict[tuple[str, str], Optional[Lineage]] = {}
         self._backrefs: Optional[list[Relationship]] = None
         self._tables: Optional[FileFacts] = None
+        self.text = ProjectText(project)
 
     # -- facts --------------------------------------------------------------------------
     def facts(self, file: str) -> Optional[FileFacts]:
@@ -205,20 +203,6 @@ class ModelView:
                     self._backrefs.extend(r for r in cls.relationships() if r.backref)
         return self._backrefs
 
-    def backref_may_make(self, name: str) -> bool:
-        """Whether any backref in the project may make an attribute `name`, read from the text
-        (so that backrefs in `@declared_attr` functions and late assignments count too):
-        `backref="name"`, `backref("name"`, or a backref whose name is computed."""
-        literal = re.compile(rf"""\bbackref\s*[=(]\s*['"]{re.escape(name)}['"]""")
-        for file in self.project.files_mentioning("backref"):
-            try:
-                text = self.project.read(file).decode("utf-8", "replace")
-            except OSError:
-                return True
-            if literal.search(text) or _COMPUTED_BACKREF.search(text):
-                return True
-        return False
-
     def tables(self) -> FileFacts:
         """Every table name of the project (`Table(...)`, `__tablename__`); `any_table` when one
         cannot be read."""
@@ -235,29 +219,6 @@ class ModelView:
                 found.any_table |= facts.any_table
             self._tables = found
         return self._tables
-
-    def patched(self, names: Iterable[str]) -> set[str]:
-        """Which of these class names get attributes from outside their class body anywhere in
-        the project: `Cls.x = ...`, `setattr(Cls, ...)`, `...add_property(...)` beside `Cls`."""
-        wanted = sorted(set(names))
-        if not wanted:
-            return set()
-        alt = "|".join(re.escape(n) for n in wanted)
-        assigned = re.compile(
-            rf"\b({alt})\s*\.\s*\w+\s*(?::[^=\n]*)?=(?!=)|setattr\(\s*(?:[\w.]+\.)?({alt})\b"
-        )
-        mentioned = re.compile(rf"\b({alt})\b")
-        found: set[str] = set()
-        for file in self.project.files:
-            try:
-                text = self.project.read(file).decode("utf-8", "replace")
-            except OSError:
-                return set(wanted)
-            for match in assigned.finditer(text):
-                found.update(g for g in match.groups() if g)
-            if "add_property" in text:  # on a mapper found by any means: inspect(), class_mapper()
-                found.update(mentioned.findall(text))
-        return found
 
 
 def _is_root_class(view: ModelView, cls: ModelClass) -> bool:

@@ -9,8 +9,10 @@ from ..findings import Finding
 
 
 class Candidate(NamedTuple):
-    """A finding, and the classes whose attributes it relies on: it is made only if nothing in
-    the project adds attributes to them from outside their class bodies."""
+    """A finding, the classes whose attributes it relies on, and whether it relies on knowing
+    every table: it is made only if nothing in the project adds attributes to those classes
+    from outside their class bodies (or reflects tables)."""
 
     finding: Finding
     classes: frozenset[str] = frozenset()
+    tables: bool = False

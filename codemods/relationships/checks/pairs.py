@@ -103,7 +103,7 @@ def check_back_populates(rel: Relationship, view: ModelView) -> list[Candidate]:
 def _missing(
     rel: Relationship, view: ModelView, sides: Sides, name: str, what: str
 ) -> list[Candidate]:
-    if view.backref_may_make(name):
+    if view.text.backref_may_make(name):
         return []  # which class a backref lands on is for the backref's own check to say
     target = sides.target
     known = set(target.cls.attrs)

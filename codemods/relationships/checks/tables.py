@@ -37,4 +37,5 @@ def check_secondary(rel: Relationship, view: ModelView) -> list[Candidate]:
     close = difflib.get_close_matches(name, sorted(tables.tables), n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     message = f'{rel.owner}.{rel.attr}: secondary="{value}": no table {name} in the project{hint}'
-    return [Candidate(Finding(rel.file, rel.line, rel.col, BROKEN, f"FR505 {message}"))]
+    finding = Finding(rel.file, rel.line, rel.col, BROKEN, f"FR505 {message}")
+    return [Candidate(finding, tables=True)]
