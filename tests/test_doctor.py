@@ -482,6 +482,17 @@ CORRECT = [
     pytest.param({**CORE, "shop/__init__.py": "", "shop/models.py": ABSTRACT}, id="abstract-base"),
     pytest.param(
         {
+            **PAIR,
+            "ecommerce/models.py": BILLING
+            + '    events_view = relationship("UsageEvent", viewonly=True)\n',
+            "saas/models.py": USAGE.replace(
+                'back_populates="usage_events"', 'back_populates="events_view"'
+            ),
+        },
+        id="sides-naming-different-attributes-is-no-error",
+    ),
+    pytest.param(
+        {
             **BLOG,
             "blog/tables.py": "from sqlalchemy import Column, ForeignKey, Table\n\n"
             "from core.database import Base\n\n"

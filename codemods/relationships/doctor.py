@@ -12,7 +12,8 @@ from typing import Optional
 from .checks import Candidate
 from .checks.pairs import check_back_populates, check_backref
 from .checks.tables import check_secondary
-from .findings import SKIPPED, Finding
+from .findings import BROKEN, SKIPPED, Finding
+from .model_facts import Relationship
 from .model_text import Unseen
 from .model_view import ModelView
 from .project import Project
@@ -28,18 +29,26 @@ def check_relationships(project: Project, files: Sequence[str]) -> list[Finding]
         facts = view.facts(file) if file in project.file_set else None
         for cls in facts.classes.values() if facts else ():
             for rel in cls.relationships():
-                for check in _CHECKS:
-                    candidates.extend(check(rel, view))
-    unseen = view.text.unseen(n for c in candidates for n in c.classes) if candidates else None
+                candidates.extend(_check(rel, view))
+    reports = [c for c in candidates if c.finding.kind == BROKEN]
+    # Read the whole project's text once, and only when there is something to report.
+    unseen = view.text.unseen(n for c in reports for n in c.classes) if reports else None
     findings = []
     for candidate in candidates:
         finding = candidate.finding
-        reason = _unseen_reason(candidate, unseen) if unseen else None
+        reason = _unseen_reason(candidate, unseen) if unseen and finding.kind == BROKEN else None
         if reason:
             what = ": ".join(finding.message.split(" ", 1)[1].split(": ", 2)[:2])
             finding = finding._replace(kind=SKIPPED, message=f"FR310 {what} not checked: {reason}")
         findings.append(finding)
     return sorted(findings, key=lambda f: (f.path, f.line, f.col, f.message))
+
+
+def _check(rel: Relationship, view: ModelView) -> list[Candidate]:
+    try:
+        return [c for check in _CHECKS for c in check(rel, view)]
+    except RecursionError:  # a pathologically deep expression: nothing provable about it
+        return []
 
 
 def _unseen_reason(candidate: Candidate, unseen: Unseen) -> Optional[str]:
