@@ -268,6 +268,19 @@ DEFECTS = [
     ),
     pytest.param(
         {
+            **_usage('back_populates="usage_events"', 'back_populates="usage_event"'),
+            "core/database.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        },
+        {"saas/models.py": ('"usage_event"', '"usage_events"')},
+        [
+            'saas/models.py:11:5: broken: FR501 UsageEvent.subscription: back_populates="usage_event": '
+            "Subscription has no attribute usage_event; did you mean usage_events?"
+        ],
+        "has no property 'usage_event'",
+        id="FR501-declarative-base-function",
+    ),
+    pytest.param(
+        {
             "app/__init__.py": "",
             "app/models.py": FLASK.replace('back_populates="posts"', 'back_populates="post"'),
         },

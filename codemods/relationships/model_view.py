@@ -37,8 +37,15 @@ DECLARATIVE_ROOTS = frozenset(
     }
 )
 _AS_DECLARATIVE = ("sqlalchemy.orm.as_declarative()", "sqlalchemy.ext.declarative.as_declarative()")
+# Bases that give a model no attribute the checks could confuse with a mapped one.
 _NEUTRAL_BASES = frozenset(
-    {"builtins.object", "typing.Generic", "abc.ABC", "sqlalchemy.orm.MappedAsDataclass"}
+    {
+        "builtins.object",
+        "typing.Generic",
+        "abc.ABC",
+        "sqlalchemy.orm.MappedAsDataclass",
+        "sqlalchemy.ext.asyncio.AsyncAttrs",
+    }
 )
 # Arguments of a base factory that give every model attributes the tool cannot see.
 _BASE_OPTIONS = frozenset({"cls", "metaclass", "model_class"})
