@@ -625,6 +625,13 @@ UNSEEN = [
         id="declared-attr-with-a-computed-name",
     ),
     pytest.param(
+        "    plan = relationship(Plan)\n",
+        "    plan = relationship(Plan)\n\n    @classmethod\n    def extend(cls):\n"
+        '        cls.usage = relationship("UsageEvent")\n',
+        "extend() sets attributes on the class",
+        id="classmethod-sets-attributes",
+    ),
+    pytest.param(
         '    __tablename__ = "subscriptions"\n',
         '    __table__ = Table("subscriptions", Base.metadata, autoload_with=engine)\n',
         "its columns come from __table__",

@@ -277,6 +277,25 @@ def _assigned(stmt: ast.stmt) -> list[tuple[str, Optional[ast.expr], Optional[as
     raise ValueError("the class body runs code that may bind computed names")
 
 
+def _sets_class_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A classmethod or `declared_attr` that assigns `cls.x = ...` or calls `setattr(cls, ...)`."""
+    decorators = [ast.dump(d) for d in func.decorator_list]
+    if not func.args.args or not any(
+        "classmethod" in d or "declared_attr" in d for d in decorators
+    ):
+        return False
+    first = func.args.args[0].arg
+    for node in ast.walk(func):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            if isinstance(node.value, ast.Name) and node.value.id == first:
+                return True
+        elif isinstance(node, ast.Call) and _last_name(node.func) == "setattr" and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Name) and arg.id == first:
+                return True
+    return False
+
+
 def _mapper_args_opacity(value: Optional[ast.expr]) -> Optional[str]:
     if not isinstance(value, ast.Dict) or any(
         _literal(k) in _OPAQUE_MAPPER_ARGS or _literal(k) is None for k in value.keys
@@ -292,6 +311,8 @@ def read_class(reader: _Reader, node: ast.ClassDef) -> ModelClass:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if stmt.name in _OPAQUE_METHODS:
                 opaque = opaque or f"it defines {stmt.name}"
+            elif _sets_class_attributes(stmt):
+                opaque = opaque or f"{stmt.name}() sets attributes on the class"
             declared = any("declared_attr" in ast.dump(d) for d in stmt.decorator_list)
             attrs[stmt.name] = Attr(DECLARED if declared else OTHER, stmt.lineno)
             continue
