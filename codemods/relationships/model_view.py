@@ -69,7 +69,6 @@ class ModelView:
         self.mapped_check = MappedCheck(self.resolver)
         self._facts: dict[str, Optional[FileFacts]] = {}
         self._lineages: dict[tuple[str, str], Optional[Lineage]] = {}
-        self._backrefs: Optional[list[Relationship]] = None
         self._tables: Optional[FileFacts] = None
         self.text = ProjectText(project)
 
@@ -200,15 +199,17 @@ class ModelView:
         return None
 
     # -- the whole project ------------------------------------------------------------------
-    def backrefs(self) -> list[Relationship]:
-        """Every relationship in the project that makes a backref, with its file."""
-        if self._backrefs is None:
-            self._backrefs = []
-            for file in self.project.files_mentioning("backref"):
-                facts = self.facts(file)
-                for cls in facts.classes.values() if facts else ():
-                    self._backrefs.extend(r for r in cls.relationships() if r.backref)
-        return self._backrefs
+    def backrefs(self, name: str, target: str) -> list[Relationship]:
+        """The class-body relationships of the project whose backref is `name`, among those
+        that may target the class `target` (parsing only the files whose text names both)."""
+        found: list[Relationship] = []
+        for file in self.text.backref_files_naming(name, target):
+            facts = self.facts(file)
+            for cls in facts.classes.values() if facts else ():
+                found.extend(
+                    r for r in cls.relationships() if r.backref and r.backref.value == name
+                )
+        return found
 
     def tables(self) -> FileFacts:
         """Every table name of the project (`Table(...)`, `__tablename__`); `any_table` when one

@@ -109,7 +109,7 @@ def _missing(
     known = set(target.cls.attrs)
     for cls, _ in target.ancestors:
         known.update(cls.attrs)
-    known.update(r.backref.value for r in view.backrefs() if r.backref)
+    known.update(view.text.backref_files())
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     message = f"{target.cls.name} has no attribute {name}{hint}"
@@ -154,9 +154,7 @@ def _duplicate(
     rel: Relationship, view: ModelView, target: Lineage, name: str, what: str
 ) -> list[Candidate]:
     same = []
-    for other in view.backrefs():
-        if other.backref is None or other.backref.value != name:
-            continue
+    for other in view.backrefs(name, target.cls.name):
         sides = _sides(other, view)
         if sides is not None and sides.target.cls is target.cls:
             same.append(other)

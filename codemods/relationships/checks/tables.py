@@ -31,6 +31,8 @@ def check_secondary(rel: Relationship, view: ModelView) -> list[Candidate]:
     local = view.facts(rel.file)
     if local is not None and name in local.tables:
         return []
+    if view.text.names_table(name):
+        return []  # quoted where tables are defined: most likely one of them
     tables = view.tables()
     if tables.any_table or name in tables.tables or view.project.files_defining(name):
         return []
