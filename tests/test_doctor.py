@@ -154,6 +154,14 @@ class Post(db.Model):
     tags = db.relationship("Tag", secondary="post_tag", back_populates="posts")
 """
 
+COMMENTS = """
+
+class Comment(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    post_id = db.Column(db.ForeignKey("post.id"))
+    post = db.relationship("Post", backref=db.backref("comments"))
+"""
+
 # (broken project, {path: (old, new)} that corrects it, the tool's findings, SQLAlchemy's error)
 DEFECTS = [
     pytest.param(
@@ -282,7 +290,8 @@ DEFECTS = [
     pytest.param(
         {
             "app/__init__.py": "",
-            "app/models.py": FLASK.replace('back_populates="posts"', 'back_populates="post"'),
+            "app/models.py": FLASK.replace('back_populates="posts"', 'back_populates="post"')
+            + COMMENTS,
         },
         {"app/models.py": ('"post"', '"posts"')},
         [

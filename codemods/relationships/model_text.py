@@ -1,5 +1,7 @@
-"""What the project's text says about its classes beyond their class bodies, read only when a
-check is about to report: attributes added from outside, the names backrefs make, reflection.
+"""What the project's text says beyond its class bodies, read lazily from raw text: the names
+backrefs make (in class bodies, `@declared_attr` functions or late assignments alike), the
+strings where tables are defined, and, only when a check is about to report, attributes added
+from outside a class and reflected tables.
 
 Subscription.usage_events = relationship(...)      ->  Subscription is patched: say nothing
 backref=f"{cls.__tablename__}_items"                ->  some backref name is computed
@@ -15,8 +17,10 @@ from typing import NamedTuple, Optional
 from .project import Project
 
 _BACKREF_NAME = re.compile(r"""\bbackref\s*[=(]\s*['"]([^'"\\]*)['"]""")
-# `backref=<not a literal>` or `backref(<not a literal>`, other than `backref=backref("x")`.
-_COMPUTED_BACKREF = re.compile(r"""\bbackref\s*(?:=\s*(?!['"]|backref\s*\()|\(\s*(?!['"]))""")
+# `backref=<not a literal>` or `backref(<not a literal>`, but for `backref=db.backref("x")`.
+_COMPUTED_BACKREF = re.compile(
+    r"""\bbackref\s*(?:=\s*(?!['"]|(?:\w+\.)*backref\s*\()|\(\s*(?!['"]))"""
+)
 _WORD = re.compile(r"\w+")
 _QUOTED_NAME = re.compile(r"""['"]([A-Za-z_][\w.]*)['"]""")
 _SECONDARY_BEFORE = re.compile(r"secondary\s*=\s*$")
