@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from project_helpers import REPO
+from test_doctor import FOUR_DEFECTS_OUTPUT
 from test_expressions import README_AFTER, README_BEFORE
 from test_rewrites import SEED, SEED_FIXED
 
@@ -37,3 +38,12 @@ def test_readme_expression_example_is_a_tested_case() -> None:
     assert found, "README has no before/after example for expression strings"
     assert found.group(1).splitlines() == README_BEFORE
     assert found.group(2).splitlines() == README_AFTER
+
+
+def test_readme_example_output_is_the_four_defects_run() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    marker = (
+        "<!-- example: doctor (tests/test_doctor.py, test_four_defects_in_one_run) -->\n```text\n"
+    )
+    assert marker in readme
+    assert readme.split(marker, 1)[1].split("```", 1)[0] == FOUR_DEFECTS_OUTPUT

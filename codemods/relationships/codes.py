@@ -42,6 +42,11 @@ CODES: tuple[Code, ...] = (
     Code(
         "FR313", "skipped", "import-placement is type-checking: registering is left to the project"
     ),
+    Code(
+        "FR314",
+        "skipped",
+        "relationship check not made: the tool cannot see every attribute of a class",
+    ),
     Code("FR401", "warning", "registration not provable in every import order: TYPE_CHECKING only"),
     Code("FR402", "warning", "a file left alone (symlink outside the project, undecodable file)"),
     Code("FR501", "broken", "back_populates names no attribute of the target"),

@@ -23,13 +23,21 @@ _ABSOLUTE_IMPORT = re.compile(
 _IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
 
 
+# The relationship arguments the doctor checks, and the words of the table definitions it
+# reads: it parses only the files that hold one.
+CHECKED_ARGUMENTS = ("back_populates", "backref", "secondary")
+WORDS = (*CHECKED_ARGUMENTS, "Table", "__tablename__")
+
+
 class ClassFacts(NamedTuple):
-    """`class <Name>` statements (and whether indented), and names mapped imperatively."""
+    """`class <Name>` statements (and whether indented), names mapped imperatively, and which
+    of WORDS the file holds."""
 
     classes: tuple[tuple[str, bool], ...] = ()
     imperative: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()  # `__tablename__ = "x"` and `Table("x", ...)`
     imports: tuple[str, ...] = ()  # absolute module names in import statements
+    words: tuple[str, ...] = ()
 
 
 class FileScan(NamedTuple):
@@ -57,7 +65,8 @@ def class_facts(data: bytes) -> ClassFacts:
     tables = ()
     if b"__tablename__" in data or b"Table(" in data:
         tables = tuple(m.decode("utf-8", "replace") for m in _TABLE.findall(data))
-    return ClassFacts(tuple(found.items()), imperative, tables, _absolute_imports(data))
+    words = tuple(w for w in WORDS if w.encode() in data)
+    return ClassFacts(tuple(found.items()), imperative, tables, _absolute_imports(data), words)
 
 
 def _absolute_imports(data: bytes) -> tuple[str, ...]:

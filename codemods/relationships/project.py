@@ -208,6 +208,11 @@ class Project:
         self._index_classes()
         return (name, relpath) in self._indented
 
+    def files_mentioning(self, word: str) -> list[str]:
+        """Files whose bytes hold `word`, one of filescan.WORDS."""
+        self._index_classes()
+        return [f for f in self.files if word in getattr(self._facts.get(f), "words", ())]
+
     def mapped_imperatively(self, name: str) -> bool:
         self._index_classes()
         return name in self._imperative

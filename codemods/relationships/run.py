@@ -6,18 +6,21 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, Optional, TextIO
+from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO
 
 from .config import Config
 from .diff import unified_diff
 from .discover import is_excluded, project_files, relative_key, walk_python_files
 from .fileio import write_atomic
-from .filescan import ClassFacts, scan_file
+from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
 from .parallel import MIN_ITEMS, Workers
 from .selection import Selection
 from .sources import Decoded, encode, no_gc
+
+if TYPE_CHECKING:
+    from .project import Project
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
 
@@ -141,17 +144,47 @@ def run(
 
 def _run(paths: Sequence[str], options: Options, out: TextIO, workers: Workers) -> Report:
     report = Report()
-    candidates, facts = _read_all(expand_paths(paths, options, report), options, report, workers)
-    if candidates:
-        _fix_all(candidates, facts, options, report, out, workers)
+    files = expand_paths(paths, options, report)
+    candidates, facts = _read_all(files, options, report, workers)
+    project = _project(facts, options, workers) if candidates else None
+    if project is not None:
+        _fix_all(candidates, project, options, report, out, workers)
+    _check_relationships(files, facts, project, options, report, workers)
     selection = Selection(options.config.select, options.config.ignore)
     report.findings = [f for f in report.findings if selection.enabled(f.code)]
     return report
 
 
+def _project(facts: dict[str, Optional[ClassFacts]], options: Options, workers: Workers) -> Project:
+    from .project import Project
+
+    return Project(options.root, project_files(options.root), options.config.src, facts, workers)
+
+
+def _check_relationships(
+    files: list[tuple[str, Path]],
+    facts: dict[str, Optional[ClassFacts]],
+    project: Optional[Project],
+    options: Options,
+    report: Report,
+    workers: Workers,
+) -> None:
+    """The relationship doctor, on the given files that pass a `relationship()` argument it
+    checks (after the rewrites: its lines are those of the files as they now are)."""
+    shown = {key: shown_path(path, options.root) for key, path in files}
+    keys = [k for k in shown if set(CHECKED_ARGUMENTS) & set(getattr(facts.get(k), "words", ()))]
+    if not keys:
+        return
+    from .doctor import check_relationships
+
+    project = project or _project(facts, options, workers)
+    for finding in check_relationships(project, keys):
+        report.findings.append(finding._replace(path=shown.get(finding.path, finding.path)))
+
+
 def _fix_all(
     candidates: list[_Candidate],
-    facts: dict[str, Optional[ClassFacts]],
+    project: Project,
     options: Options,
     report: Report,
     out: TextIO,
@@ -159,11 +192,8 @@ def _fix_all(
 ) -> None:
     """Decide the files one by one, in order; rewrite them (in workers) as they are decided."""
     from .decide import Decider
-    from .project import Project
     from .transform import apply_plan, plan_file
 
-    files = project_files(options.root)
-    project = Project(options.root, files, options.config.src, facts, workers)
     decider = Decider(project, options.config.placement, options.config.assume_registered)
     parallel = len(candidates) >= MIN_ITEMS // 8
     rewrite = Selection(options.config.select, options.config.ignore).enabled("FR101")
