@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from project_helpers import BASE_PROJECT, REPO, write_project
 
+pytestmark = pytest.mark.slow
+
 MODELS = 300
 AREAS = 6  # packages the models are spread over; the command fixes files in sorted order
 

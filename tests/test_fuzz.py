@@ -38,7 +38,7 @@ from codemods.relationships.sources import SourceError, decode
 from codemods.relationships.transform import Outcome, fix_source
 
 # hypothesmith compiles what it draws, and CPython warns about code such as `1()`.
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::SyntaxWarning")]
 
 MODEL = "saas/models.py"
 _EXAMPLES = os.environ.get("FIX_RELATIONSHIPS_FUZZ_EXAMPLES")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from project_helpers import BASE_PROJECT, FIXED, REPO, SEED, write_project
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:

@@ -142,6 +142,7 @@ def test_empty_file_is_unchanged(tree: Path) -> None:
     assert (tree / "saas/models.py").read_bytes() == b""
 
 
+@pytest.mark.slow
 def test_ten_megabyte_module_is_fixed(tree: Path) -> None:
     filler = "".join(
         f"\n\ndef report_{i}(rows, limit=None):\n"

@@ -9,6 +9,8 @@ from typing import Optional
 import pytest
 from project_helpers import BASE_PROJECT, FIXED, REPO, SEED, run_cli, write_project
 
+pytestmark = pytest.mark.slow
+
 # With every added import under TYPE_CHECKING, the fixed SEED registers nothing: saas.models
 # alone fails to configure.
 TYPE_CHECKING_PLACEMENT = {
