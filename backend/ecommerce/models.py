@@ -2,17 +2,22 @@
 
 Times are naive UTC ``datetime`` values, so that SQLite and PostgreSQL store and return the same
 thing. Usage metered against a subscription lives in ``saas.models``, which this module must not
-import: ``saas.models.UsageEvent`` adds ``Subscription.usage_events`` through its backref.
+import: ``saas.models.UsageEvent`` adds ``Subscription.usage_events`` through its backref. A
+subscription's invoices are ``saas.invoices.Invoice``, the other side of ``Subscription.invoices``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.database import Base
+
+if TYPE_CHECKING:
+    from saas.invoices import Invoice
 
 
 class Customer(Base):
@@ -48,3 +53,6 @@ class Subscription(Base):
 
     customer: Mapped[Customer] = relationship(back_populates="subscriptions")
     plan: Mapped[Plan] = relationship(back_populates="subscriptions")
+    invoices: Mapped[list[Invoice]] = relationship(
+        back_populates="subscription", order_by="Invoice.period_start"
+    )
