@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 SKIPPED_DIRS = frozenset({"site-packages", "build", "node_modules", "__pycache__"})
+TEST_DIRS = frozenset({"tests", "test"})
 
 
 def _skipped_dir(entry: os.DirEntry[str]) -> bool:
@@ -81,3 +82,11 @@ def is_excluded(relpath: str, patterns: Iterable[str]) -> bool:
 def project_files(root: Path) -> list[str]:
     base = str(root)
     return [Path(os.path.relpath(p, base)).as_posix() for p in walk_python_files(base)]
+
+
+def is_test_file(key: str) -> bool:
+    """Tests define throwaway models and fixtures that the application never imports."""
+    *dirs, name = key.split("/")
+    if any(d in TEST_DIRS for d in dirs) or name == "conftest.py":
+        return True
+    return name.startswith("test_") or name.endswith("_test.py")

@@ -11,8 +11,10 @@ An import runs every module it reaches and registers every class in them:
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
+from .discover import is_test_file
 from .find import Reference
 from .project import Project
 from .registration import Registration
@@ -66,8 +68,12 @@ class Refusals:
         loaded = self.registration.closure(target.file) - before
         for module in sorted(loaded):
             for table in self.project.tables_of(module):
-                others = [f for f in self.project.files_with_table(table) if f != module]
-                if others:
+                others = [
+                    f
+                    for f in self.project.files_with_table(table)
+                    if f != module and not is_test_file(f) and self._defines_table(f, table)
+                ]
+                if others and self._defines_table(module, table):
                     return (
                         "duplicate",
                         f"importing {self._name(target.file)} loads {module}, which defines the "
@@ -85,12 +91,32 @@ class Refusals:
                 )
         return None
 
+    def _defines_table(self, file: str, table: str) -> bool:
+        """A top-level class with `__tablename__ = table`, or a module-level `Table(table, ...)`
+        (the bytes may only mention the name, in a string or a comment)."""
+        info = self.project.info(file)
+        if info is None:
+            return True  # cannot tell: count it
+        for classes in info.toplevel_classes.values():
+            for cls in classes:
+                value = dict(cls.assigns).get("__tablename__")
+                if isinstance(value, ast.Constant) and value.value == table:
+                    return True
+        for bounds in info.bindings.values():
+            for bound in bounds:
+                value = getattr(bound.binding, "value", None)
+                if _is_table_call(value, table):
+                    return True
+        return False
+
     def _duplicate_class(self, module: str) -> Optional[tuple[str, str]]:
         info = self.project.info(module)
         for name, classes in info.toplevel_classes.items() if info else ():
             if not any(_has_table(c) for c in classes):
                 continue
             for other in self.project.files_defining(name):
+                if is_test_file(other):
+                    continue
                 other_info = self.project.info(other) if other != module else None
                 if other_info and any(
                     _has_table(c) for c in other_info.toplevel_classes.get(name, [])
@@ -104,3 +130,12 @@ class Refusals:
 
 def _has_table(cls: ClassInfo) -> bool:
     return any(name in ("__tablename__", "__table__") for name, _ in cls.assigns)
+
+
+def _is_table_call(value: Optional[ast.expr], table: str) -> bool:
+    if not isinstance(value, ast.Call) or not value.args:
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    first = value.args[0]
+    return name == "Table" and isinstance(first, ast.Constant) and first.value == table

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from .config import Config
-from .discover import is_excluded, project_files, relative_key
+from .discover import is_excluded, is_test_file, project_files, relative_key
 from .findings import ERROR, VERIFY, Finding, exit_code
 from .output import render
 from .parallel import cores
@@ -33,7 +33,6 @@ from .spelling import import_root
 
 TIMEOUT = 60  # seconds for one interpreter to import its modules and configure
 MODEL_MARKERS = (b"relationship(", b"__tablename__", b"Mapped[")
-TEST_DIRS = frozenset({"tests", "test"})
 _CHILD = (Path(__file__).parent / "verify_child.py").read_text(encoding="utf-8")
 
 
@@ -84,13 +83,6 @@ def module_of(project: Project, key: str) -> Optional[Module]:
     root = roots[0] if roots else import_root(project, key, key)
     name = project.name_under(key, root) if root is not None else None
     return Module(key, ".".join(name), root) if name and root is not None else None
-
-
-def is_test_file(key: str) -> bool:
-    *dirs, name = key.split("/")
-    if any(d in TEST_DIRS for d in dirs) or name == "conftest.py":
-        return True
-    return name.startswith("test_") or name.endswith("_test.py")
 
 
 def model_modules(project: Project, exclude: Sequence[str]) -> list[Module]:
