@@ -56,3 +56,6 @@ class Subscription(Base):
     invoices: Mapped[list[Invoice]] = relationship(
         back_populates="subscription", order_by="Invoice.period_start"
     )
+
+
+import saas.invoices as _invoices  # noqa: E402, F401
