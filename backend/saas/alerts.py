@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.database import Base
+from ecommerce.models import Customer  # noqa: F401
 
 
 class UsageAlert(Base):
