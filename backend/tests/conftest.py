@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import ecommerce.models  # noqa: F401  (create_all needs every table in Base.metadata)
+import saas.alerts  # noqa: F401
+import saas.invoices  # noqa: F401
 import saas.models  # noqa: F401
 from core.database import Base, make_engine, make_session_factory
 
@@ -41,16 +43,22 @@ def run_fresh_python() -> RunPython:
 
 
 @pytest.fixture
-def broken_backend(tmp_path: Path) -> Path:
-    """A copy of ``backend/`` (without its tests) whose saas/models.py is the broken fixture."""
+def backend_copy(tmp_path: Path) -> Path:
+    """A copy of ``backend/`` without its tests, for a test to swap a fixture into."""
     copy = tmp_path / "backend"
     shutil.copytree(
         BACKEND_DIR,
         copy,
         ignore=shutil.ignore_patterns("tests", "__pycache__", ".pytest_cache", "*.sqlite3"),
     )
-    shutil.copyfile(BROKEN_SAAS_MODELS, copy / "saas" / "models.py")
     return copy
+
+
+@pytest.fixture
+def broken_backend(backend_copy: Path) -> Path:
+    """A copy of ``backend/`` (without its tests) whose saas/models.py is the broken fixture."""
+    shutil.copyfile(BROKEN_SAAS_MODELS, backend_copy / "saas" / "models.py")
+    return backend_copy
 
 
 @pytest.fixture
