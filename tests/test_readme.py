@@ -7,6 +7,8 @@ import re
 from project_helpers import REPO
 from test_doctor import FOUR_DEFECTS_OUTPUT
 from test_expressions import README_AFTER, README_BEFORE
+from test_registration import LATE_ORDER, USER
+from test_reports import REPORTS, UNSAFE_CYCLE_WARNING
 from test_rewrites import SEED, SEED_FIXED
 
 
@@ -28,7 +30,8 @@ def test_readme_opens_with_the_two_commands() -> None:
     commands = [line for line in first_block.splitlines() if line and not line.startswith("#")]
     assert commands == [
         "bash scripts/demo.sh",
-        'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest',
+        'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+        " --slow",
     ]
 
 
@@ -47,3 +50,24 @@ def test_readme_example_output_is_the_four_defects_run() -> None:
     )
     assert marker in readme
     assert readme.split(marker, 1)[1].split("```", 1)[0] == FOUR_DEFECTS_OUTPUT
+
+
+def _text_example(marker: str) -> list[str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(rf"<!-- example: {marker}[^>]*-->\n```text\n(.*?)```", readme, re.S)
+    assert found, f"README has no `{marker}` example"
+    return found.group(1).splitlines()
+
+
+def test_readme_two_way_example_is_the_tested_fix() -> None:
+    assert _example("two-way") == USER + LATE_ORDER
+
+
+def test_readme_unsafe_cycle_warning_is_the_tested_one() -> None:
+    assert _text_example("unsafe cycle") == [UNSAFE_CYCLE_WARNING]
+
+
+def test_readme_report_examples_are_tested_reports() -> None:
+    reports = {p.values[2] for p in REPORTS}
+    shown = _text_example("reports")
+    assert shown and set(shown) <= reports
