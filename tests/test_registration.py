@@ -295,10 +295,10 @@ REWRITES = [
         _event('subscription = relationship("Subscription")').replace(
             "from core.database import Base\n",
             "from core.database import Base\n"
-            "import ecommerce.models as _models_module  # noqa: F401\n\n"
+            "import ecommerce.models as _ecommerce_models  # noqa: F401\n\n"
             "Subscription = 'a plan name'\n_models = 'taken'\n",
         ),
-        id="name-bound-here-registers-the-module-under-a-free-alias",
+        id="name-bound-here-registers-the-module-under-a-longer-alias",
     ),
 ]
 

@@ -11,6 +11,7 @@ relationship("billing.models.Invoice")       # two mapped classes named Invoice
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -334,14 +335,18 @@ class Decider:
         return self._annotated[file]
 
     def _alias(self, file: str, module: str) -> str:
-        info = self.project.known_info(file)
-        taken = set(info.bindings) if info else set()
-        if info is not None and info.tree is not None:
-            taken |= info.loaded_names()
-        taken |= {a.alias for a in self._aliases.get(file, ())}
-        base = "_" + module.rstrip(".").rpartition(".")[2]
-        for candidate in [base, f"{base}_module", *(f"{base}_{n}" for n in range(2, 100))]:
-            if candidate not in taken:
+        """`_models`, else `_schedules_models`, ...: a name the module neither binds nor
+        mentions anywhere (not even in a string)."""
+        try:
+            text = self.project.read(file)
+        except OSError:
+            text = b""
+        taken = {a.alias for a in self._aliases.get(file, ())}
+        parts = [p for p in module.lstrip(".").split(".") if p] or ["module"]
+        candidates = ["_" + "_".join(parts[-n:]) for n in range(1, len(parts) + 1)]
+        candidates += [f"{candidates[-1]}_{n}" for n in range(2, 100)]
+        for candidate in candidates:
+            if candidate not in taken and not re.search(rb"\b%s\b" % candidate.encode(), text):
                 return candidate
         raise AssertionError("no free alias")  # pragma: no cover
 
@@ -371,7 +376,7 @@ class Decider:
             return Rewrite(ref, target, ImportPlan(module, target.name, True))
         cycle = self.registration.cycle(file, target.file)
         if cycle is None:
-            self.additions.add(file, target.file, TOP)
+            self.registration.add(file, target.file, TOP)
             if binding.clash or target.name in self._annotation_names(file):
                 # `from m import C` would shadow a name, or ruff would move it under
                 # TYPE_CHECKING (TC001) since only annotations use it: register the module.
@@ -389,7 +394,7 @@ class Decider:
         if not (binding.type_checking_same or binding.clash):
             type_checking = ImportPlan(module, target.name, True)
         if failure is None:
-            self.additions.add(file, target.file, LATE)
+            self.registration.add(file, target.file, LATE)
             register = self._module_import(file, target.file, late=True)
             if target.name not in self._annotation_names(file):
                 type_checking = None  # no annotation needs the name

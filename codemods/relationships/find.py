@@ -39,9 +39,6 @@ RELATIONSHIP_FUNCTIONS = frozenset(
     f"{owner}.{function}" for owner in _ORM_MODULES + _FLASK_SQLALCHEMY for function in _FUNCTIONS
 )
 _STRING_LITERAL = re.compile(r"(?is)([rbuf]*)('''|\"\"\"|'|\")(.*)\2")
-# A name just after a quote (a target, also inside an f-string, a concatenation or an expression
-# string), or `Mapped[`: only the statements on such lines are visited.
-_TARGET_START = re.compile(r"['\"][^\W\d]|Mapped\[")
 
 
 TARGET = "target"
@@ -147,7 +144,10 @@ class _Finder:
         self.stack: list[_ScopeNode] = []
         self._bindings: dict[int, Mapping[str, Sequence[Bound]]] = {}
         self.found: list[Found] = []
-        self.target_lines = source.lines_matching(_TARGET_START)
+        # Only the statements whose lines name a relationship function (or an alias of one) or
+        # hold `Mapped[` are visited.
+        names = "|".join(sorted(re.escape(a) for a in self.aliases))
+        self.target_lines = source.lines_matching(re.compile(rf"\b(?:{names})\b|Mapped\["))
         self.future_annotations = any(
             isinstance(b.binding, ImportedName) and b.binding.module == "__future__"
             for b in module_scope.get("annotations", ())

@@ -9,7 +9,7 @@ class UsageEvent(Base):
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
@@ -349,15 +349,23 @@ def _attr(
     return Attr(kind, stmt.lineno)
 
 
-def _table_names(tree: ast.Module, facts: FileFacts) -> None:
+def _table_names(tree: ast.Module, facts: FileFacts, text: str) -> None:
     """`Table("name", ...)` calls and `__tablename__` values anywhere in the module; a name
-    that is not a literal (or a `__tablename__` function) sets `any_table`."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _last_name(node.func) == "Table":
-            name = _literal(node.args[0]) if node.args else None
-            facts.any_table |= name is None
-            facts.tables.update([name] if name else [])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    that is not a literal (or a `__tablename__` function) sets `any_table`. Whole-tree walks
+    only where the text shows there is something to find."""
+    quoted = "'__tablename__'" in text or '"__tablename__"' in text
+    if "Table" in text or quoted:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _last_name(node.func) == "Table":
+                name = _literal(node.args[0]) if node.args else None
+                facts.any_table |= name is None
+                facts.tables.update([name] if name else [])
+            elif quoted and _literal(node) == "__tablename__":  # type: ignore[arg-type]
+                facts.any_table = True  # setattr(cls, "__tablename__", ...)
+    if "__tablename__" not in text:
+        return
+    for node in _statements(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             facts.any_table |= node.name == "__tablename__"
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -365,8 +373,18 @@ def _table_names(tree: ast.Module, facts: FileFacts) -> None:
                 name = _literal(node.value)
                 facts.any_table |= name is None
                 facts.tables.update([name] if name else [])
-        elif _literal(node) == "__tablename__":  # type: ignore[arg-type]
-            facts.any_table = True  # setattr(cls, "__tablename__", ...)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement, nested ones too, without walking into expressions."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, block, None)
+            if isinstance(inner, list):
+                stack.extend(reversed([s for s in inner if isinstance(s, ast.AST)]))
 
 
 def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolver) -> FileFacts:
@@ -380,5 +398,5 @@ def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolv
     for name, count in seen.items():
         if count > 1:
             del facts.classes[name]  # which definition wins is for another check to say
-    _table_names(tree, facts)
+    _table_names(tree, facts, source.text)
     return facts

@@ -84,6 +84,7 @@ class Project:
         self._edges: dict[str, list[str]] = {}
         self._imperative: set[str] = set()
         self._tables: dict[str, list[str]] = {}
+        self._from_package: Optional[dict[str, set[str]]] = None
         self._importers: dict[str, list[str]] = {}
 
     # -- names ---------------------------------------------------------------------------
@@ -105,6 +106,17 @@ class Project:
         if not parts or not all(is_identifier(p) for p in parts):
             return None
         return tuple(parts)
+
+    def module_names_from(self, package: str) -> frozenset[str]:
+        """Dotted names of the modules under every package called `package`, from it on:
+        `ecommerce` -> {"ecommerce.models", ...}."""
+        if self._from_package is None:
+            self._from_package = {}
+            for relpath in self.files:
+                full = self.full_name(relpath)
+                for index, part in enumerate(full[:-1]):
+                    self._from_package.setdefault(part, set()).add(".".join(full[index:]))
+        return frozenset(self._from_package.get(package, ()))
 
     def modules_ending_with(self, suffix: Sequence[str]) -> list[str]:
         if self._by_last is None:

@@ -29,6 +29,7 @@ class Refusals:
     def __init__(self, project: Project, registration: Registration) -> None:
         self.project = project
         self.registration = registration
+        self._duplicates: dict[str, Optional[tuple[str, str]]] = {}
 
     def refuse(self, file: str, ref: Reference, target: Target) -> Optional[Refusal]:
         return (
@@ -110,6 +111,11 @@ class Refusals:
         return False
 
     def _duplicate_class(self, module: str) -> Optional[tuple[str, str]]:
+        if module not in self._duplicates:
+            self._duplicates[module] = self._find_duplicate_class(module)
+        return self._duplicates[module]
+
+    def _find_duplicate_class(self, module: str) -> Optional[tuple[str, str]]:
         info = self.project.info(module)
         for name, classes in info.toplevel_classes.items() if info else ():
             if not any(_has_table(c) for c in classes):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -25,6 +25,9 @@ from .scan import ImportStmt
 from .spelling import display_name, import_root
 
 TOP, LATE = "top", "late"
+# Proving a late import runs one simulated import per module of its cycle, each over the whole
+# cycle; past this size the tool does not try (a warning says so).
+MAX_CYCLE = 60
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,23 @@ class _Event:
     star: bool = False
 
 
+@dataclass
+class _State:
+    """One simulated import: which modules have run, which are running, what each has bound."""
+
+    cycle: set[str]
+    done: set[str] = field(default_factory=set)
+    running: set[str] = field(default_factory=set)
+    names: dict[str, set[str]] = field(default_factory=dict)
+
+
 class Registration:
     def __init__(self, project: Project, additions: Additions) -> None:
         self.project = project
         self.additions = additions
+        self._base_events: dict[str, tuple[tuple[_Event, ...], float]] = {}
+        self._closures: dict[str, set[str]] = {}
+        self._merged: dict[tuple[str, tuple[AddedImport, ...]], list[_Event]] = {}
 
     # -- the closure ----------------------------------------------------------------------
     def entry_chain(self, file: str) -> list[str]:
@@ -95,14 +111,29 @@ class Registration:
         return list(self.project.executed_by_import(importer, target))
 
     def closure(self, file: str) -> set[str]:
-        seen = set(self.entry_chain(file))
-        queue = deque(seen)
-        while queue:
-            for nxt in self.edges(queue.popleft()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        return seen
+        """Every project file that runs when `file` is imported alone (kept up to date as this
+        run adds imports: do not change the set)."""
+        if file not in self._closures:
+            seen = set(self.entry_chain(file))
+            queue = deque(seen)
+            while queue:
+                for nxt in self.edges(queue.popleft()):
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        queue.append(nxt)
+            self._closures[file] = seen
+        return self._closures[file]
+
+    def add(self, file: str, target: str, where: str) -> None:
+        """Record an import this run adds. Whatever ran `file` now also runs all that importing
+        `target` runs (and `target`'s own closure cannot change: if it reaches `file`, it
+        already holds `target`)."""
+        self.additions.add(file, target, where)
+        affected = [seen for seen in self._closures.values() if file in seen]
+        if affected:
+            extra = self.closure(target)
+            for seen in affected:
+                seen |= extra
 
     def registered(self, file: str, target: str) -> bool:
         return target in self.closure(file)
@@ -139,8 +170,12 @@ class Registration:
         self.additions.add(file, target, LATE)
         try:
             cycle = self._strongly_connected(file)
+            if len(cycle) > MAX_CYCLE:
+                return (
+                    f"a cycle of {len(cycle)} modules is more than the {MAX_CYCLE} the tool proves"
+                )
             for entry in sorted(cycle):
-                failure = self._simulate(entry)
+                failure = self._simulate(entry, cycle)
                 if failure is not None:
                     return f"importing {self._name(entry)} first: {failure}"
             return None
@@ -148,82 +183,109 @@ class Registration:
             self.additions.by_file[file].pop()
 
     def _strongly_connected(self, file: str) -> set[str]:
-        forward = self._reachable([file])
-        return {f for f in forward if file in self._reachable([f])}
-
-    def _reachable(self, starts: Iterable[str]) -> set[str]:
-        seen = set(starts)
-        queue = deque(seen)
+        """The modules that `file` reaches and that reach `file` back."""
+        forward: dict[str, list[str]] = {}
+        queue = deque([file])
         while queue:
-            for nxt in self.edges(queue.popleft()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        return seen
+            current = queue.popleft()
+            if current not in forward:
+                forward[current] = self.edges(current)
+                queue.extend(n for n in forward[current] if n not in forward)
+        backward: dict[str, list[str]] = {}
+        for source, targets in forward.items():
+            for nxt in targets:
+                backward.setdefault(nxt, []).append(source)
+        found = {file}
+        queue.append(file)
+        while queue:
+            for source in backward.get(queue.popleft(), ()):
+                if source not in found:
+                    found.add(source)
+                    queue.append(source)
+        return found
 
     def _name(self, file: str) -> str:
         return display_name(self.project, file, import_root(self.project, file, file))
 
-    def _simulate(self, entry: str) -> Optional[str]:
-        done: set[str] = set()
-        running: set[str] = set()
-        names: dict[str, set[str]] = {}
+    def _simulate(self, entry: str, cycle: set[str]) -> Optional[str]:
+        """Run the import of `entry` over the modules' facts. A module outside the cycle cannot
+        import one inside it, so it runs whole at once: all its names bound."""
+        state = _State(cycle)
         try:
             for file in self.entry_chain(entry):
-                self._run(file, done, running, names)
+                self._run(file, state)
         except _ImportFailed as failed:
             return str(failed)
         except RecursionError:
             return "imports nested too deeply to follow"
         return None
 
-    def _run(
-        self, file: str, done: set[str], running: set[str], names: dict[str, set[str]]
-    ) -> None:
-        if file in done or file in running:
+    def _run(self, file: str, state: _State) -> None:
+        if file in state.done or file in state.running:
             return
-        running.add(file)
-        bound = names.setdefault(file, set())
+        if file not in state.cycle:
+            state.done.add(file)
+            state.names[file] = self._all_names(file)
+            return
+        state.running.add(file)
+        bound = state.names.setdefault(file, set())
         for event in self._events(file):
             for runs in event.chain:
-                self._run(runs, done, running, names)
+                self._run(runs, state)
             if event.module is not None:
-                self._from_import(file, event, done, running, names)
+                self._from_import(file, event, state)
             else:
                 bound.update(event.names)
-        running.discard(file)
-        done.add(file)
+        state.running.discard(file)
+        state.done.add(file)
 
-    def _from_import(
-        self,
-        file: str,
-        event: _Event,
-        done: set[str],
-        running: set[str],
-        names: dict[str, set[str]],
-    ) -> None:
+    def _from_import(self, file: str, event: _Event, state: _State) -> None:
         module = event.module
         assert module is not None
-        have = names.get(module, set())
+        have = state.names.get(module, set())
         if event.star:
-            names[file].update(n for n in have if not n.startswith("_"))
+            state.names[file].update(n for n in have if not n.startswith("_"))
             return
         for name in event.names:
             if name in have:
                 continue
             sub = self.project.submodule(module, name)
             if sub is not None:
-                self._run(sub, done, running, names)
-            elif module in running:
+                self._run(sub, state)
+            elif module in state.running:
                 raise _ImportFailed(
                     f"{self._name(file)} line {int(event.line)}: cannot import name {name!r} "
                     f"from partially initialized module {self._name(module)}"
                 )
 
-    def _events(self, file: str) -> list[_Event]:
+    def _all_names(self, file: str) -> set[str]:
+        info = self.project.info(file)
+        return set(info.bindings) if info else set()
+
+    def _events(self, file: str) -> Sequence[_Event]:
+        """The module's imports and bindings in execution order, this run's additions included."""
+        if file not in self._base_events:
+            self._base_events[file] = self._module_events(file)
+        base, first_class = self._base_events[file]
+        added = self.additions.of(file)
+        if not added:
+            return base
+        key = (file, tuple(added))
+        if key in self._merged:
+            return self._merged[key]
+        extra = [
+            _Event(
+                math.inf if a.where == LATE else first_class - 0.5, -1, self._chain(file, a.target)
+            )
+            for a in added
+        ]
+        self._merged[key] = sorted([*base, *extra], key=lambda e: (e.line, e.order))
+        return self._merged[key]
+
+    def _module_events(self, file: str) -> tuple[tuple[_Event, ...], float]:
         info = self.project.info(file)
         if info is None:
-            return []
+            return (), 1
         events: list[_Event] = []
         for stmt in info.imports:
             events.append(self._import_event(file, stmt, len(events)))
@@ -234,22 +296,19 @@ class Registration:
         first_class = min(
             (c.lineno for infos in info.toplevel_classes.values() for c in infos), default=1
         )
-        for added in self.additions.of(file):
-            line = math.inf if added.where == LATE else first_class - 0.5
-            events.append(_Event(line, len(events), tuple(self._chain(file, added.target))))
-        return sorted(events, key=lambda e: (e.line, e.order))
+        return tuple(sorted(events, key=lambda e: (e.line, e.order))), first_class
 
     def _import_event(self, file: str, stmt: ImportStmt, order: int) -> _Event:
         ref = self.project.resolve_module(stmt.module, stmt.level, file)
         if ref is None:
             return _Event(stmt.lineno, order)
-        chain = tuple(self._chain(file, ref.file))
+        chain = self._chain(file, ref.file)
         if stmt.level == 0 and not stmt.names:
             return _Event(stmt.lineno, order, chain)
         star = stmt.names == ("*",)
         return _Event(stmt.lineno, order, chain, ref.file, () if star else stmt.names, star)
 
-    def _chain(self, importer: str, target: str) -> Sequence[str]:
+    def _chain(self, importer: str, target: str) -> tuple[str, ...]:
         """`executed_by_import` in execution order: outermost package first, the module last."""
         runs = list(self.project.executed_by_import(importer, target))
-        return [*reversed(runs[1:]), runs[0]]
+        return (*reversed(runs[1:]), runs[0])

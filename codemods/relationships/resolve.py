@@ -113,11 +113,7 @@ def qualified_path(project: Project, target: Target) -> str:
 def _stale(project: Project, module: list[str]) -> Optional[str]:
     """Why a dotted path whose leading package is the project's names no module of it."""
     head = module[0]
-    names = set()
-    for file in project.files:
-        full = project.full_name(file)
-        if head in full[:-1]:
-            names.add(".".join(full[full.index(head) :]))
+    names = project.module_names_from(head)
     if not names:
         return None
     wanted = ".".join(module)

@@ -301,7 +301,9 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 def annotation_names(tree: ast.Module) -> frozenset[str]:
     """Names that the module's annotations use, in code or inside strings."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
         annotations: list[Optional[ast.expr]] = []
         if isinstance(node, ast.AnnAssign):
             annotations.append(node.annotation)
@@ -310,6 +312,10 @@ def annotation_names(tree: ast.Module) -> frozenset[str]:
             every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
             annotations.extend(a.annotation for a in every if a is not None)
             annotations.append(node.returns)
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, block, None)
+            if isinstance(inner, list):
+                stack.extend(s for s in inner if isinstance(s, ast.AST))
         for annotation in annotations:
             for sub in ast.walk(annotation) if annotation is not None else ():
                 if isinstance(sub, ast.Name):
