@@ -376,10 +376,10 @@ class Decider:
             return Rewrite(ref, target, ImportPlan(module, target.name, True))
         cycle = self.registration.cycle(file, target.file)
         if cycle is None:
-            self.registration.add(file, target.file, TOP)
             if binding.clash or target.name in self._annotation_names(file):
                 # `from m import C` would shadow a name, or ruff would move it under
                 # TYPE_CHECKING (TC001) since only annotations use it: register the module.
+                self.registration.add(file, target.file, TOP)
                 register = self._module_import(file, target.file, late=False)
                 plan = (
                     None
@@ -387,6 +387,7 @@ class Decider:
                     else ImportPlan(module, target.name, True)
                 )
                 return Rewrite(ref, target, plan, register=register)
+            self.registration.add(file, target.file, TOP, target.name)
             plan = ImportPlan(module, target.name, False)
             return Rewrite(ref, target, plan, drop_type_checking=binding.type_checking_same)
         failure = self.registration.prove_late(file, target.file)
@@ -405,7 +406,9 @@ class Decider:
             "models package `__init__`) so that the class is registered before the mappers are "
             "configured"
         )
-        if target.path == target.name and target.name not in self._annotation_names(file):
+        if target.path == target.name and (
+            type_checking is None or target.name not in self._annotation_names(file)
+        ):
             unregistered = f"{target.name} stays unregistered when this module is imported alone: "
             return Leave(ref, "cycle", unregistered + why, code="FR401")  # nothing to edit
         verb = "kept" if binding.type_checking_same else "placed"

@@ -36,6 +36,7 @@ class AddedImport:
 
     target: str
     where: str
+    name: Optional[str] = None  # `from <target> import <name>`; None: the module is imported
 
 
 @dataclass
@@ -44,8 +45,8 @@ class Additions:
 
     by_file: dict[str, list[AddedImport]] = field(default_factory=dict)
 
-    def add(self, file: str, target: str, where: str) -> None:
-        self.by_file.setdefault(file, []).append(AddedImport(target, where))
+    def add(self, file: str, target: str, where: str, name: Optional[str] = None) -> None:
+        self.by_file.setdefault(file, []).append(AddedImport(target, where, name))
 
     def of(self, file: str) -> list[AddedImport]:
         return self.by_file.get(file, [])
@@ -124,11 +125,11 @@ class Registration:
             self._closures[file] = seen
         return self._closures[file]
 
-    def add(self, file: str, target: str, where: str) -> None:
+    def add(self, file: str, target: str, where: str, name: Optional[str] = None) -> None:
         """Record an import this run adds. Whatever ran `file` now also runs all that importing
         `target` runs (and `target`'s own closure cannot change: if it reaches `file`, it
         already holds `target`)."""
-        self.additions.add(file, target, where)
+        self.additions.add(file, target, where, name)
         affected = [seen for seen in self._closures.values() if file in seen]
         if affected:
             extra = self.closure(target)
@@ -170,6 +171,8 @@ class Registration:
         self.additions.add(file, target, LATE)
         try:
             cycle = self._strongly_connected(file)
+            if not self._may_fail(cycle):
+                return None
             if len(cycle) > MAX_CYCLE:
                 return (
                     f"a cycle of {len(cycle)} modules is more than the {MAX_CYCLE} the tool proves"
@@ -181,6 +184,19 @@ class Registration:
             return None
         finally:
             self.additions.by_file[file].pop()
+
+    def _may_fail(self, cycle: set[str]) -> bool:
+        """Only a `from X import name` with `X` in the cycle (and `name` not a submodule) can meet
+        a partially initialised module: without one, every import order works."""
+        for file in cycle:
+            for event in self._events(file):
+                module = event.module
+                if module in cycle and (
+                    event.star
+                    or any(self.project.submodule(module, n) is None for n in event.names)
+                ):
+                    return True
+        return False
 
     def _strongly_connected(self, file: str) -> set[str]:
         """The modules that `file` reaches and that reach `file` back."""
@@ -275,7 +291,11 @@ class Registration:
             return self._merged[key]
         extra = [
             _Event(
-                math.inf if a.where == LATE else first_class - 0.5, -1, self._chain(file, a.target)
+                math.inf if a.where == LATE else first_class - 0.5,
+                -1,
+                self._chain(file, a.target),
+                a.target if a.name else None,
+                (a.name,) if a.name else (),
             )
             for a in added
         ]
