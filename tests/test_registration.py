@@ -418,3 +418,42 @@ def test_assume_registered_adds_no_import(project_dir: Path) -> None:
     wrong = run_cli(project_dir, ".")
     assert wrong.returncode == 2
     assert "`assume-registered` must be true or false" in wrong.stderr
+
+
+PACKAGE_INIT = '[tool.fix-relationships]\nimport-placement = "package-init"\n'
+
+
+def test_package_init_placement_registers_in_the_package(project_dir: Path) -> None:
+    """Teams that register every model in the models package `__init__` (SQLAlchemy's
+    recommended aggregator) get the import there; the model modules stay as they are."""
+    base = dedent(BASE_PROJECT["ecommerce/models.py"])
+    write_project(
+        project_dir,
+        {
+            **TWO_WAY,
+            **BASE_PROJECT,
+            "app/models/__init__.py": '"""The models."""\n\nVERSION = 2\n',
+            "saas/models.py": _event('subscription = relationship("Subscription")'),
+            "pyproject.toml": PACKAGE_INIT,
+        },
+    )
+    result = run_cli(project_dir, ".")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        'app/models/user.py:16:25: FR102 annotation: "Order": registered by an import added to '
+        "app/models/__init__.py: import app.models.order as _order",
+        'saas/models.py:11:33: FR102 "Subscription": registered by an import added to '
+        "saas/__init__.py: import ecommerce.models as _models",
+    ]
+    assert (project_dir / "app/models/__init__.py").read_text() == (
+        '"""The models."""\n\nVERSION = 2\n\nimport app.models.order as _order  # noqa: E402, F401\n'
+    )
+    assert (project_dir / "saas/__init__.py").read_text() == (
+        "import ecommerce.models as _models  # noqa: F401\n"
+    )
+    assert (project_dir / "app/models/user.py").read_text() == USER
+    assert (project_dir / "ecommerce/models.py").read_text() == base
+    for modules in itertools.permutations(["app.models.user", "app.models.order", "saas.models"]):
+        assert configures(project_dir, modules[0]) == (True, ""), modules[0]
+        assert configures(project_dir, *modules) == (True, ""), modules
+    assert run_cli(project_dir, ".").returncode == 0

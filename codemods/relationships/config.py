@@ -3,7 +3,8 @@
 [tool.fix-relationships]
 src = ["backend"]                 # import roots, like ruff's `src`; detected when absent
 exclude = ["migrations/**"]       # never rewritten (still read to know the project)
-import-placement = "auto"         # or "type-checking": every added import under TYPE_CHECKING
+import-placement = "auto"         # or "type-checking": every added import under TYPE_CHECKING,
+                                  # or "package-init": register in the package's __init__.py
 assume-registered = false         # true: the app imports every model first; add no imports
 select = ["FR"]                   # codes (or prefixes) to report, like ruff's `select`
 ignore = ["FR3"]                  # codes (or prefixes) not to report
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple
 
 from .selection import unknown_prefix
 
-PLACEMENTS = ("auto", "type-checking")
+PLACEMENTS = ("auto", "type-checking", "package-init")
 
 
 class ConfigError(Exception):

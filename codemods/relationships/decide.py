@@ -17,7 +17,7 @@ from typing import Optional, Union
 
 from .find import ANNOTATION, TARGET, Reference
 from .mapped import MappedCheck
-from .project import Project
+from .project import Project, parent_dir
 from .qualify import External, ProjectObject, Resolver, runtime_binding
 from .refusals import Refusals
 from .registration import LATE, TOP, Additions, Registration
@@ -29,7 +29,7 @@ from .resolve import (
     resolve_chain,
     resolve_target,
 )
-from .scan import annotation_names
+from .scan import Defined, ModuleInfo, annotation_names
 from .spelling import spell_import
 
 
@@ -105,6 +105,7 @@ class Rewrite:
     protect: bool = False  # the existing runtime import now needs protecting from F401 fixes
     warning: Optional[str] = None
     register: Optional[ModuleImport] = None
+    init: Optional[tuple[str, ModuleImport]] = None  # registered in this package __init__.py
 
     @property
     def new_value(self) -> str:
@@ -118,6 +119,11 @@ class Rewrite:
     @property
     def registers_only(self) -> bool:
         return self.path == self.new_value
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to change in this file (the registration, if any, is in another one)."""
+        return self.registers_only and self.add is None and self.register is None
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,7 @@ class Decider:
         self.refusals = Refusals(project, self.registration)
         self._annotated: dict[str, frozenset[str]] = {}
         self._aliases: dict[str, list[ModuleImport]] = {}
+        self.init_edits: dict[str, list[ModuleImport]] = {}  # package-init placement
 
     def decide(self, file: str, ref: Reference) -> Decision:
         if ref.bare:
@@ -358,6 +365,47 @@ class Decider:
         self._aliases.setdefault(file, []).append(made)
         return made
 
+    def _package_init(self, file: str) -> Optional[str]:
+        init = f"{parent_dir(file)}/__init__.py" if parent_dir(file) else "__init__.py"
+        return init if init in self.project.file_set and init != file else None
+
+    def _register_in_init(
+        self,
+        file: str,
+        init: str,
+        ref: Reference,
+        target: Target,
+        binding: _Binding,
+        module: str,
+    ) -> Decision:
+        """`import-placement = "package-init"`: the import that registers the target goes at the
+        end of the package's `__init__.py`, which runs before any module of the package."""
+        type_checking = None
+        if target.name in self._annotation_names(file) and not (
+            binding.type_checking_same or binding.clash
+        ):
+            type_checking = ImportPlan(module, target.name, True)
+        failure = self.registration.prove_late(init, target.file)
+        if failure is not None:
+            cycle = self.registration.cycle(init, target.file) or init
+            why = (
+                f"an import of it at the end of {init} would close the import cycle {cycle}, "
+                f"and is not safe in every import order ({failure})"
+            )
+            if target.path == target.name:
+                return Leave(ref, "cycle", f"{target.name} stays unregistered: {why}", code="FR401")
+            return Rewrite(
+                ref, target, type_checking, warning=f"{target.name} is not registered: {why}"
+            )
+        self.registration.add(init, target.file, LATE)
+        spec = spell_import(self.project, init, target.file) or module
+        info = self.project.info(init)
+        needs_e402 = info is not None and bool(info.toplevel_classes or _assigns(info))
+        made = ModuleImport(spec, self._alias(init, spec), needs_e402)
+        self._aliases.setdefault(init, []).append(made)
+        self.init_edits.setdefault(init, []).append(made)
+        return Rewrite(ref, target, type_checking, init=(init, made))
+
     def _with_import(
         self, file: str, ref: Reference, target: Target, binding: _Binding
     ) -> Decision:
@@ -374,6 +422,9 @@ class Decider:
             if binding.type_checking_same:
                 return Rewrite(ref, target)  # already imported where it belongs
             return Rewrite(ref, target, ImportPlan(module, target.name, True))
+        init = self._package_init(file) if self.placement == "package-init" else None
+        if init is not None:
+            return self._register_in_init(file, init, ref, target, binding, module)
         cycle = self.registration.cycle(file, target.file)
         if cycle is None:
             if binding.clash or target.name in self._annotation_names(file):
@@ -414,3 +465,13 @@ class Decider:
         verb = "kept" if binding.type_checking_same else "placed"
         warning = f"import of {target.name} {verb} under `if TYPE_CHECKING:`: {why}"
         return Rewrite(ref, target, type_checking, warning=warning)
+
+
+def _assigns(info: ModuleInfo) -> bool:
+    """Whether the module binds anything but imports at its top level (then a late import
+    there needs `# noqa: E402`)."""
+    return any(
+        isinstance(b.binding, Defined) and b.binding.kind != "import"
+        for bounds in info.bindings.values()
+        for b in bounds
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO
 
@@ -15,12 +16,14 @@ from .fileio import write_atomic
 from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_file
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
-from .parallel import MIN_ITEMS, Workers
+from .parallel import MIN_ITEMS, Result, Workers
 from .selection import Selection
-from .sources import Decoded, encode, no_gc
+from .sources import Decoded, decode, encode, no_gc
 
 if TYPE_CHECKING:
+    from .decide import ModuleImport
     from .project import Project
+    from .transform import Plan
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
 
@@ -192,12 +195,14 @@ def _fix_all(
 ) -> None:
     """Decide the files one by one, in order; rewrite them (in workers) as they are decided."""
     from .decide import Decider
-    from .transform import apply_plan, plan_file
+    from .transform import plan_file
 
     decider = Decider(project, options.config.placement, options.config.assume_registered)
     parallel = len(candidates) >= MIN_ITEMS // 8
     rewrite = Selection(options.config.select, options.config.ignore).enabled("FR101")
     pending = []
+    held: dict[str, tuple[_Candidate, Plan]] = {}  # package __init__.py files, edited last
+    hold = options.config.placement == "package-init"
     for candidate in candidates:
         plan = plan_file(
             candidate.shown,
@@ -209,18 +214,62 @@ def _fix_all(
         )
         if plan is None:
             continue
-        if options.mode == CHECK:
-            # The decisions settle whether the file changes; --check needs no new text.
-            report.changed.append(candidate.shown)
-            report.changed_keys.append(candidate.key)
-        else:
-            pending.append((candidate, workers.submit(apply_plan, plan, parallel)))
-    for candidate, future in pending:
+        if hold and candidate.key.endswith("__init__.py"):
+            held[candidate.key] = (candidate, plan)
+            continue
+        pending.append(_settle(candidate, plan, options, report, workers, parallel))
+    for candidate, plan in _init_plans(decider.init_edits, held, project, options):
+        pending.append(_settle(candidate, plan, options, report, workers, parallel))
+    for item in pending:
+        if item is None:
+            continue
+        candidate, future = item
         new_text, error = future.result()
         if error is not None:
             report.findings.append(error)
         elif new_text is not None:
             _emit(candidate, new_text, options, report, out)
+
+
+def _settle(
+    candidate: _Candidate,
+    plan: Plan,
+    options: Options,
+    report: Report,
+    workers: Workers,
+    parallel: bool,
+) -> Optional[tuple[_Candidate, Result[tuple[Optional[str], Optional[Finding]]]]]:
+    """--check: the decisions settle whether the file changes; otherwise build its new text."""
+    from .transform import apply_plan
+
+    if options.mode == CHECK:
+        report.changed.append(candidate.shown)
+        report.changed_keys.append(candidate.key)
+        return None
+    return candidate, workers.submit(apply_plan, plan, parallel)
+
+
+def _init_plans(
+    edits: dict[str, list[ModuleImport]],
+    held: dict[str, tuple[_Candidate, Plan]],
+    project: Project,
+    options: Options,
+) -> Iterator[tuple[_Candidate, Plan]]:
+    """Each package `__init__.py` with its own plan (if it had one) plus the registrations that
+    `import-placement = "package-init"` put at its end."""
+    from .decide import ImportEdits
+    from .transform import Plan
+
+    for key in sorted(set(edits) | set(held)):
+        if key in held:
+            candidate, plan = held[key]
+        else:
+            path = options.root / key
+            decoded = decode(project.read(key))
+            candidate = _Candidate(path, shown_path(path, options.root), key, decoded)
+            plan = Plan(candidate.shown, decoded.text, (), ImportEdits(), frozenset(), ())
+        extra = tuple(m for m in edits.get(key, ()) if m not in plan.late)
+        yield candidate, dataclasses.replace(plan, late=plan.late + extra)
 
 
 def _emit(

@@ -104,6 +104,9 @@ def plan_file(
     info = decider.project.known_info(file)
     if info is not None:
         info.tree = None  # decided: later files need its facts, not its syntax tree
+    # A target registered in its package's __init__.py changes nothing here (run.py edits the
+    # __init__.py).
+    rewrites = [r for r in rewrites if not r.idle]
     if not rewrites:
         return None
     registrations = [r.register for r in rewrites if r.register is not None]
@@ -258,7 +261,7 @@ def _fix(rewrite: Rewrite) -> Fix:
 
 
 def _how(rewrite: Rewrite) -> str:
-    if rewrite.register is not None:
+    if rewrite.register is not None or rewrite.init is not None:
         return f" ({_registration(rewrite)})"
     if rewrite.add is None:
         return ""
@@ -270,6 +273,14 @@ def _registration(rewrite: Rewrite) -> str:
     """How a registration-only rewrite registers its class."""
     name = rewrite.target.name
     register = rewrite.register
+    if rewrite.init is not None:
+        init, made = rewrite.init
+        also = ""
+        if rewrite.add is not None:
+            also = f", and under TYPE_CHECKING here: from {rewrite.add.module} import {name}"
+        return (
+            f"registered by an import added to {init}: {made.statement.partition('  #')[0]}{also}"
+        )
     if register is not None:
         where = "after the class definitions" if register.late else "added"
         also = ""
