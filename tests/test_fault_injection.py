@@ -53,6 +53,28 @@ FIXED_MODEL = (
 )
 
 
+# Every third model also names a bare Partner class whose module imports the model back: an
+# import cycle, fixed with a late import at the end of the model.
+PARTNER_LINE = '    partner = relationship("Partner{n}")\n'
+PARTNER = """\
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.database import Base
+from area{area}.model_{n:03d} import UsageEvent{n}
+
+
+class Partner{n}(Base):
+    __tablename__ = "partners_{n}"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("usage_events_{n}.id"))
+
+
+assert UsageEvent{n}
+"""
+LATE_PARTNER = "\n\nimport area{area}.partner_{n:03d} as _partner_{n:03d}  # noqa: E402, F401\n"
+
+
 def _model_path(n: int) -> str:
     return f"area{n % AREAS}/model_{n:03d}.py"
 
@@ -62,7 +84,11 @@ def _project_files() -> dict[str, str]:
     for area in range(AREAS):
         files[f"area{area}/__init__.py"] = ""
     for n in range(MODELS):
-        files[_model_path(n)] = MODEL.format(n=n)
+        model = MODEL.format(n=n)
+        if n % 3 == 1:
+            model += PARTNER_LINE.format(n=n)
+            files[f"area{n % AREAS}/partner_{n:03d}.py"] = PARTNER.format(n=n, area=n % AREAS)
+        files[_model_path(n)] = model
     return files
 
 
@@ -110,6 +136,8 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> Fixed:
     changed = sorted(k for k in original if original[k] != expected[k])
     assert changed == sorted(_model_path(n) for n in range(MODELS))
     assert expected[_model_path(0)].decode() == FIXED_MODEL.format(n=0)
+    late = FIXED_MODEL.format(n=1) + PARTNER_LINE.format(n=1) + LATE_PARTNER.format(n=1, area=1)
+    assert expected[_model_path(1)].decode() == late
     return Fixed(pristine, original, expected, changed, duration)
 
 
