@@ -25,6 +25,7 @@ from project_helpers import (
     run_python,
     write_project,
 )
+from test_rewrites import HEADER, USAGE_EVENT
 
 from codemods.relationships.findings import REWRITE
 
@@ -182,25 +183,12 @@ def test_ruff_fixes_keep_every_registration(project_dir: Path) -> None:
 
 # -- before/after and no-op tables --------------------------------------------------------------
 
-HEADER = """\
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from core.database import Base
-"""
-EVENT = """\
-
-
-class UsageEvent(Base):
-    __tablename__ = "usage_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-"""
+# The same model shapes as the rewrite table's: a header and the UsageEvent class.
 ADDED = "from ecommerce.models import Subscription  # noqa: F401\n"
 
 
 def _event(*lines: str, header: str = HEADER) -> str:
-    return header + EVENT + "".join(f"    {line}\n" for line in lines)
+    return header + USAGE_EVENT + "".join(f"    {line}\n" for line in lines)
 
 
 TYPING = "from typing import TYPE_CHECKING, Optional\n\n"

@@ -84,6 +84,7 @@ class Registration:
         self.additions = additions
         self._base_events: dict[str, tuple[tuple[_Event, ...], float]] = {}
         self._closures: dict[str, set[str]] = {}
+        self._names: dict[str, set[str]] = {}
         self._merged: dict[tuple[str, tuple[AddedImport, ...]], list[_Event]] = {}
 
     # -- the closure ----------------------------------------------------------------------
@@ -275,8 +276,11 @@ class Registration:
                 )
 
     def _all_names(self, file: str) -> set[str]:
-        info = self.project.info(file)
-        return set(info.bindings) if info else set()
+        """What a module outside the cycle binds (never changed: it ran whole)."""
+        if file not in self._names:
+            info = self.project.info(file)
+            self._names[file] = set(info.bindings) if info else set()
+        return self._names[file]
 
     def _events(self, file: str) -> Sequence[_Event]:
         """The module's imports and bindings in execution order, this run's additions included."""
