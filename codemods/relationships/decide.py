@@ -457,13 +457,13 @@ class Decider:
             "models package `__init__`) so that the class is registered before the mappers are "
             "configured"
         )
+        # The same words whether or not the string is respelled (the rewrite's own line says
+        # where its import went), so that a second run warns as the first did.
+        warning = f"{target.name} stays unregistered when this module is imported alone: {why}"
         if target.path == target.name and (
             type_checking is None or target.name not in self._annotation_names(file)
         ):
-            unregistered = f"{target.name} stays unregistered when this module is imported alone: "
-            return Leave(ref, "cycle", unregistered + why, code="FR401")  # nothing to edit
-        verb = "kept" if binding.type_checking_same else "placed"
-        warning = f"import of {target.name} {verb} under `if TYPE_CHECKING:`: {why}"
+            return Leave(ref, "cycle", warning, code="FR401")  # nothing to edit
         return Rewrite(ref, target, type_checking, warning=warning)
 
 
