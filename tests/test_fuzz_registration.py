@@ -10,12 +10,13 @@ in both orders, and a second run changes nothing.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from project_helpers import DATABASE, run_cli, run_python, write_project
 
@@ -144,10 +145,17 @@ def _results(root: Path, size: int) -> dict[str, list[object]]:
     return json.loads(done.stdout)
 
 
+# Fixed examples by default, like tests/test_fuzz.py; FIX_RELATIONSHIPS_FUZZ_EXAMPLES=N draws N new.
+_EXAMPLES = os.environ.get("FIX_RELATIONSHIPS_FUZZ_EXAMPLES")
+
+
 @settings(
-    max_examples=12,
+    max_examples=int(_EXAMPLES) if _EXAMPLES else 12,
+    derandomize=not _EXAMPLES,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    phases=[phase for phase in Phase if phase is not Phase.explain],
 )
 @given(package=packages())
 def test_every_module_imports_alone_after_the_tool(
