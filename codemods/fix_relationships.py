@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
@@ -36,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
             "the nearest directory above holding a pyproject.toml or a .git."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if anything would change"
@@ -166,10 +165,20 @@ def _codes(text: str) -> tuple[str, ...]:
 
 
 def _version() -> str:
+    from importlib import metadata  # 40 ms: only when asked
+
     try:
         return metadata.version("fix-relationships")
     except metadata.PackageNotFoundError:  # run from a checkout that is not installed
         return "unknown"
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when given (argparse's own action needs it up front)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def _verify_problem(args: argparse.Namespace) -> Optional[str]:

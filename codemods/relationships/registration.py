@@ -246,9 +246,11 @@ class Registration:
             return
         state.running.add(file)
         bound = state.names.setdefault(file, set())
+        done, running = state.done, state.running
         for event in self._events(file):
             for runs in event.chain:
-                self._run(runs, state)
+                if runs not in done and runs not in running:
+                    self._run(runs, state)
             if event.module is not None:
                 self._from_import(file, event, state)
             else:
@@ -320,7 +322,8 @@ class Registration:
         first_class = min(
             (c.lineno for infos in info.toplevel_classes.values() for c in infos), default=1
         )
-        return tuple(sorted(events, key=lambda e: (e.line, e.order))), first_class
+        ordered = sorted(events, key=lambda e: (e.line, e.order))
+        return _merged_bindings(ordered, first_class - 0.5), first_class
 
     def _import_event(self, file: str, stmt: ImportStmt, order: int) -> _Event:
         ref = self.project.resolve_module(stmt.module, stmt.level, file)
@@ -336,3 +339,23 @@ class Registration:
         """`executed_by_import` in execution order: outermost package first, the module last."""
         runs = list(self.project.executed_by_import(importer, target))
         return (*reversed(runs[1:]), runs[0])
+
+
+def _merged_bindings(events: list[_Event], boundary: float) -> tuple[_Event, ...]:
+    """Runs of bindings between two imports as one event, so that the simulation steps over
+    less; never across `boundary`, where this run's top-level imports go."""
+    merged: list[_Event] = []
+    for event in events:
+        binds_only = not event.chain and event.module is None
+        last = merged[-1] if merged else None
+        if (
+            binds_only
+            and last is not None
+            and not last.chain
+            and last.module is None
+            and (last.line < boundary) == (event.line < boundary)
+        ):
+            merged[-1] = _Event(last.line, last.order, (), None, last.names + event.names)
+        else:
+            merged.append(event)
+    return tuple(merged)
