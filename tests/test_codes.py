@@ -103,8 +103,9 @@ KINDS = [
         id="type-checking-placement-leaves-registration",
     ),
     pytest.param(
-        {"saas/models.py": "x = relationship('ecommerce.models.Plan'\n"},
-        "saas/models.py:1:17: FR901 error: ",
+        # An unmatched `)`: every supported Python's parser names the same place.
+        {"saas/models.py": "x = relationship('ecommerce.models.Plan'))\n"},
+        "saas/models.py:1:42: FR901 error: ",
         id="cannot-parse",
     ),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Union
 
 import pytest
 from project_helpers import DATABASE, REPO, run_cli, run_python, write_project
@@ -308,7 +309,7 @@ DEFECTS = [
             'blog/models.py:22:5: FR505 broken: Post.tags: secondary="post_tag": '
             "no table post_tag in the project; did you mean post_tags?"
         ],
-        "expression 'post_tag' failed to locate a name ('post_tag')",
+        "expression 'post_tag' failed to locate a name",
         id="FR505-secondary-typo",
     ),
     pytest.param(
@@ -326,7 +327,8 @@ DEFECTS = [
             'blog/models.py:23:5: FR505 broken: Post.tags: secondary="blog.post_tag": '
             "no table post_tag in the project; did you mean post_tags?"
         ],
-        "failed to locate a name ('blog.post_tag')",
+        # SQLAlchemy 2.1 names the expression; 2.0 (the newest for Python 3.9) the key.
+        ("failed to locate a name ('blog.post_tag')", "KeyError: 'blog.post_tag'"),
         id="FR505-schema-qualified-typo",
     ),
 ]
@@ -362,12 +364,12 @@ def test_defect_is_reported_and_really_fails(
     files: dict[str, str],
     fix: dict[str, tuple[str, str]],
     expected: list[str],
-    error: str,
+    error: Union[str, tuple[str, ...]],
 ) -> None:
     write_project(tmp_path, files)
     assert broken(check(tmp_path)) == expected
     failure = configure(tmp_path)
-    assert error in failure, failure
+    assert any(e in failure for e in ((error,) if isinstance(error, str) else error)), failure
     write_project(tmp_path, _correct(files, fix))
     assert configure(tmp_path) == "configured"
     assert check(tmp_path) == []
