@@ -47,7 +47,7 @@ CODES: tuple[Code, ...] = (
         "skipped",
         "relationship check not made: the tool cannot see every attribute of a class",
     ),
-    Code("FR401", "warning", "registration not provable in every import order: TYPE_CHECKING only"),
+    Code("FR401", "warning", "no registration is provably safe in every import order: none added"),
     Code("FR402", "warning", "a file left alone (symlink outside the project, undecodable file)"),
     Code("FR501", "broken", "back_populates names no attribute of the target"),
     Code("FR502", "broken", "back_populates names an attribute that is not a relationship"),
