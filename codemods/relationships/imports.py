@@ -15,7 +15,7 @@ from typing import Optional, Union
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from .decide import ImportEdits
+from .decisions import ImportEdits
 
 NOQA = "# noqa: F401"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]

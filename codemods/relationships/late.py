@@ -17,7 +17,7 @@ import ast
 import re
 from collections.abc import Sequence
 
-from .decide import ModuleImport
+from .decisions import ModuleImport
 from .sources import SourceText
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")

@@ -21,7 +21,7 @@ from .selection import Selection
 from .sources import Decoded, decode, encode, no_gc
 
 if TYPE_CHECKING:
-    from .decide import ModuleImport
+    from .decisions import ModuleImport
     from .project import Project
     from .transform import Plan
 
@@ -257,7 +257,7 @@ def _init_plans(
 ) -> Iterator[tuple[_Candidate, Plan]]:
     """Each package `__init__.py` with its own plan (if it had one) plus the registrations that
     `import-placement = "package-init"` put at its end."""
-    from .decide import ImportEdits
+    from .decisions import ImportEdits
     from .transform import Plan
 
     for key in sorted(set(edits) | set(held)):

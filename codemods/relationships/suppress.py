@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Optional, Union
 
-from .decide import Leave, Rewrite
+from .decisions import Leave, Rewrite
 from .find import Skipped
 from .findings import Finding
 from .ignore_comments import ignored_codes, suppresses

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .decide import Decider, ImportEdits, Leave, ModuleImport, Rewrite
+from .decide import Decider
+from .decisions import ImportEdits, Leave, ModuleImport, Rewrite
 from .find import TARGET, Skipped, find_references
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding, Fix
 from .header import HeaderParseError, default_indent, join, split_header
