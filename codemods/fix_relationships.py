@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from codemods.relationships.config import Config, ConfigError, load_config
-from codemods.relationships.output import FORMATS, FULL, JSON
+from codemods.relationships.output import DOCUMENTS, FORMATS, FULL
 from codemods.relationships.root import find_root
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
 from codemods.relationships.selection import unknown_prefix
@@ -184,7 +184,7 @@ class _Version(argparse.Action):
 def _verify_problem(args: argparse.Namespace) -> Optional[str]:
     if args.check or args.diff:
         return "--verify imports the rewritten files; it cannot be combined with --check or --diff"
-    if args.output_format == JSON:
+    if args.output_format in DOCUMENTS:
         return "--verify reports in a second list; use --output-format full, concise or github"
     from codemods.relationships.verify import sqlalchemy_missing
 

@@ -146,3 +146,38 @@ def test_github_escapes_what_would_end_a_command() -> None:
     assert render([finding], "github") == (
         "::error file=a%2Cb%3Ac.py,title=FR901::50%25 done%0D%0Anext\n"
     )
+
+
+def test_sarif_results_point_at_the_findings(tree: Path) -> None:
+    """SARIF 2.1.0 as code-scanning services read it: each finding a result whose rule is its
+    code, the rules described from the code table, whole-file findings without a region."""
+    write_project(tree, {"saas/bad.py": "x = relationship('ecommerce.models.Plan'\n"})
+    result = run_cli(tree, "--check", "-v", "--output-format", "sarif", "saas")
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["version"] == "2.1.0"
+    [run] = document["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["FR101", "FR201", "FR303", "FR901"]
+    assert rules[0]["shortDescription"]["text"] == "dotted target rewritten to the bare class name"
+    by_file = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in run["results"]
+    }
+    rewrite = by_file["saas/models.py"]
+    assert (rewrite["ruleId"], rewrite["level"], rewrite["message"]["text"]) == (
+        "FR101",
+        "error",
+        REWRITE,
+    )
+    assert rewrite["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 11,
+        "startColumn": 33,
+    }
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    assert by_file["saas/legacy.py"]["level"] == "note"
+
+
+def test_sarif_with_verify_is_bad_usage(tree: Path) -> None:
+    result = run_cli(tree, "--verify", "--output-format", "sarif")
+    assert result.returncode == 2
+    assert (tree / "saas/models.py").read_text() == SEED
