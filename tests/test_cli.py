@@ -231,7 +231,23 @@ def test_bad_configuration_is_one_line_exit_two(tree: Path, table: str, message:
     assert (tree / "saas/models.py").read_text() == SEED
 
 
-def test_libcst_tool_runs_the_command_class(tree: Path) -> None:
+@pytest.mark.parametrize(
+    ("cwd", "path", "settings"),
+    [
+        pytest.param(".", "saas/models.py", "", id="from-the-root"),
+        # From a subdirectory the project root is still found; a registration that
+        # package-init placement would put in saas/__init__.py goes into the module instead,
+        # since a LibCST command edits only the file it is given.
+        pytest.param(
+            "saas",
+            "models.py",
+            '[tool.fix-relationships]\nimport-placement = "package-init"\n',
+            id="from-a-subdirectory-package-init",
+        ),
+    ],
+)
+def test_libcst_tool_runs_the_command_class(tree: Path, cwd: str, path: str, settings: str) -> None:
+    (tree / "pyproject.toml").write_text(settings)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [
@@ -245,9 +261,9 @@ def test_libcst_tool_runs_the_command_class(tree: Path) -> None:
             "-j",
             "1",
             "--hide-progress",
-            "saas/models.py",
+            path,
         ],
-        cwd=tree,
+        cwd=tree / cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -255,6 +271,7 @@ def test_libcst_tool_runs_the_command_class(tree: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tree / "saas/models.py").read_text() == FIXED
+    assert (tree / "saas/__init__.py").read_text() == ""
 
 
 def test_no_libcst_import_when_nothing_to_do(tree: Path) -> None:

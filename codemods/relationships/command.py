@@ -21,16 +21,18 @@ from .decide import Decider
 from .discover import project_files, relative_key
 from .findings import ERROR, SKIPPED
 from .project import Project
+from .root import find_root
 from .transform import fix_source
 
 
 @functools.cache
 def _decider(root: Path) -> Decider:
     config = load_config(root)
+    # A LibCST command edits the file it is given only: a registration that
+    # `import-placement = "package-init"` would put in another file goes into the module.
+    placement = "auto" if config.placement == "package-init" else config.placement
     return Decider(
-        Project(root, project_files(root), config.src),
-        config.placement,
-        config.assume_registered,
+        Project(root, project_files(root), config.src), placement, config.assume_registered
     )
 
 
@@ -41,7 +43,7 @@ class FixRelationshipsCommand(CodemodCommand):
     )
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        root = Path.cwd()
+        root = find_root(Path.cwd()) or Path.cwd()  # like the command line
         filename = self.context.filename or "<stdin>"
         key = relative_key(Path(filename), root)
         outcome = fix_source(filename, key, tree.code, _decider(root))
