@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-from codemods.relationships.config import Config, ConfigError, load_config
+from codemods.relationships.config import ConfigError, load_config
 from codemods.relationships.output import DOCUMENTS, FORMATS, FULL
 from codemods.relationships.root import find_root
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
@@ -130,27 +130,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.verify:
         code = run(args.paths or ["."], options).exit_code
     else:
-        code = _run_and_verify(args, root, cwd, config, options)
+        code = _run_and_verify(args, options)
     return 0 if args.exit_zero and code == 1 else code
 
 
-def _run_and_verify(
-    args: argparse.Namespace, root: Path, cwd: Path, config: Config, options: Options
-) -> int:
+def _run_and_verify(args: argparse.Namespace, options: Options) -> int:
     """The run, then the checks on the rewritten tree and, for the failures, on a copy of the
     tree from before the run (so that each failure says whether the rewrite caused it)."""
     from codemods.relationships.snapshot import pristine_copy
     from codemods.relationships.verify import verify
 
-    with pristine_copy(root) as pristine:
+    with pristine_copy(options.root) as pristine:
         report = run(args.paths or ["."], options)
         verification = verify(
-            root,
-            config,
+            options.root,
+            options.config,
             args.verbose,
             quiet=args.quiet,
             output_format=args.output_format,
-            cwd=cwd,
+            cwd=options.cwd,
             pristine=pristine if report.changed_keys else None,
         )
     return max(report.exit_code, verification.exit_code)

@@ -21,7 +21,7 @@ from .mapped import MappedCheck
 from .project import Project, parent_dir
 from .qualify import External, ProjectObject, Resolver, runtime_binding
 from .refusals import Refusals
-from .registration import LATE, TOP, Additions, Registration
+from .registration import LATE, TOP, Registration
 from .resolve import (
     Target,
     Unresolved,
@@ -53,8 +53,7 @@ class Decider:
         self.mapped = MappedCheck(self.resolver)
         self.placement = placement
         self.assume_registered = assume_registered
-        self.additions = Additions()
-        self.registration = Registration(project, self.additions)
+        self.registration = Registration(project)
         self.refusals = Refusals(project, self.registration)
         self._annotated: dict[str, frozenset[str]] = {}
         self._aliases: dict[str, list[ModuleImport]] = {}
@@ -143,27 +142,29 @@ class Decider:
 
     def _one_registry(self, name: str) -> bool:
         """Whether two classes of this name are provably mapped in one registry."""
-        keys: list[tuple[str, str]] = []
+        keys = [key for _, key in self._registry_classes(name)]
+        return len(keys) != len(set(keys))
+
+    def _ambiguity(self, name: str) -> str:
+        paths = " or ".join(
+            f'"{qualified_path(self.project, target)}"'
+            for target, _ in self._registry_classes(name)
+        )
+        return (
+            f"several mapped classes are named {name} in one registry (SQLAlchemy raises "
+            f'"Multiple classes found for path"); name one by its module-qualified path: {paths}'
+        )
+
+    def _registry_classes(self, name: str) -> list[tuple[Target, tuple[str, str]]]:
+        """The top-level classes of this name whose registry is provable, with that registry."""
+        found = []
         for file in self.project.files_defining(name):
             info = self.project.info(file)
             for cls in info.toplevel_classes.get(name, []) if info else ():
                 key = self.mapped.registry(file, cls)
                 if key is not None:
-                    keys.append(key)
-        return len(keys) != len(set(keys))
-
-    def _ambiguity(self, name: str) -> str:
-        paths = []
-        for file in self.project.files_defining(name):
-            info = self.project.info(file)
-            cls = info.toplevel_class(name) if info else None
-            if cls is not None and self.mapped.registry(file, cls) is not None:
-                paths.append(f'"{qualified_path(self.project, Target(file, name, cls, name))}"')
-        return (
-            f"several mapped classes are named {name} in one registry (SQLAlchemy raises "
-            f'"Multiple classes found for path"); name one by its module-qualified path: '
-            + " or ".join(paths)
-        )
+                    found.append((Target(file, name, cls, name), key))
+        return found
 
     # -- registration -----------------------------------------------------------------------
     def _registered(self, file: str, target_file: str) -> bool:

@@ -79,9 +79,9 @@ class _State:
 
 
 class Registration:
-    def __init__(self, project: Project, additions: Additions) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
-        self.additions = additions
+        self.additions = Additions()
         self._base_events: dict[str, tuple[tuple[_Event, ...], float]] = {}
         self._closures: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}
