@@ -135,22 +135,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _run_and_verify(args: argparse.Namespace, options: Options) -> int:
-    """The run, then the checks on the rewritten tree and, for the failures, on a copy of the
-    tree from before the run (so that each failure says whether the rewrite caused it)."""
-    from codemods.relationships.snapshot import pristine_copy
+    """The run, then the checks on the rewritten tree and, for the failures, on the tree as it
+    was before the run (so that each failure says whether the rewrite caused it)."""
     from codemods.relationships.verify import verify
 
-    with pristine_copy(options.root) as pristine:
-        report = run(args.paths or ["."], options)
-        verification = verify(
-            options.root,
-            options.config,
-            args.verbose,
-            quiet=args.quiet,
-            output_format=args.output_format,
-            cwd=options.cwd,
-            pristine=pristine if report.changed_keys else None,
-        )
+    report = run(args.paths or ["."], options)
+    verification = verify(
+        options.root,
+        options.config,
+        args.verbose,
+        quiet=args.quiet,
+        output_format=args.output_format,
+        cwd=options.cwd,
+        originals=report.originals,
+    )
     return max(report.exit_code, verification.exit_code)
 
 

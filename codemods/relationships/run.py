@@ -53,6 +53,7 @@ class Report:
         self.findings: list[Finding] = []
         self.changed: list[str] = []
         self.changed_keys: list[str] = []  # the same files, as project keys
+        self.originals: dict[str, bytes] = {}  # what the files written held, by project key
 
     @property
     def exit_code(self) -> int:
@@ -284,6 +285,9 @@ def _emit(
     elif options.mode == WRITE:
         try:
             write_atomic(candidate.path, new_bytes)
+            report.originals[candidate.key] = encode(
+                candidate.decoded.text, candidate.decoded.encoding
+            )
         except OSError as exc:
             report.changed.remove(candidate.shown)
             report.changed_keys.remove(candidate.key)

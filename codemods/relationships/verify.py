@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,7 @@ from .findings import ERROR, VERIFY, Finding, exit_code
 from .output import render
 from .parallel import cores
 from .project import Project
+from .snapshot import pristine_copy
 from .spelling import import_root
 
 TIMEOUT = 60  # seconds for one interpreter to import its modules and configure
@@ -200,10 +201,10 @@ def verify(
     quiet: bool = False,
     output_format: str = "full",
     cwd: Optional[Path] = None,
-    pristine: Optional[Path] = None,
+    originals: Optional[Mapping[str, bytes]] = None,
 ) -> Verification:
     """Check every model module alone, then all of them together; print what failed. With
-    `pristine` (a copy of the tree from before the rewrite), each failure says whether the
+    `originals` (what the files the run rewrote held before), each failure says whether the
     rewrite caused it or the untouched tree had it too."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -214,8 +215,9 @@ def verify(
     records = _check_all(project, jobs, root)
     failed = [i for i, record in enumerate(records) if record["stage"] != "ok"]
     before: dict[int, dict[str, Any]] = {}
-    if pristine is not None and failed:
-        earlier = _check_all(project, [jobs[i] for i in failed], pristine)
+    if originals and failed:
+        with pristine_copy(root, originals) as pristine:
+            earlier = _check_all(project, [jobs[i] for i in failed], pristine)
         before = dict(zip(failed, earlier))
     for index, (job, record) in enumerate(zip(jobs, records)):
         together = job is models
@@ -240,7 +242,7 @@ def verify(
     out.write(render(result.findings, output_format))
     if quiet:
         return result
-    caused = f", {result.caused} caused by the rewrite" if pristine is not None else ""
+    caused = f", {result.caused} caused by the rewrite" if originals else ""
     print(
         f"fix-relationships: verified {result.alone} module(s) alone and {result.together} "
         f"model module(s) together, {len(result.findings)} failure(s){caused}",
