@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from codemods.relationships.cache import DIRECTORY, ENVIRONMENT, cache_directory
 from codemods.relationships.config import ConfigError, load_config
 from codemods.relationships.output import DOCUMENTS, FORMATS, FULL
 from codemods.relationships.root import find_root
@@ -84,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 0 even when files are rewritten or a reference is broken (errors still exit 2)",
     )
     parser.add_argument(
+        "--no-cache", action="store_true", help="read and write no cache (the output is the same)"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help=f"where the cache goes (default: the `cache-dir` setting, ${ENVIRONMENT}, or "
+        f"{DIRECTORY} at the project root)",
+    )
+    parser.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)"
     )
     return parser
@@ -126,6 +136,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quiet=args.quiet,
         output_format=args.output_format,
         cwd=cwd,
+        cache_dir=None
+        if args.no_cache
+        else cache_directory(root, args.cache_dir, config.cache_dir, cwd),
     )
     if not args.verify:
         code = run(args.paths or ["."], options).exit_code

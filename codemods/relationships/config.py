@@ -8,13 +8,14 @@ import-placement = "auto"         # or "type-checking": every added import under
 assume-registered = false         # true: the app imports every model first; add no imports
 select = ["FR"]                   # codes (or prefixes) to report, like ruff's `select`
 ignore = ["FR3"]                  # codes (or prefixes) not to report
+cache-dir = ".fix_relationships_cache"  # where the cache of per-file facts goes (the default)
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 from .selection import unknown_prefix
 
@@ -32,6 +33,7 @@ class Config(NamedTuple):
     select: tuple[str, ...] = ("FR",)
     ignore: tuple[str, ...] = ()
     assume_registered: bool = False
+    cache_dir: Optional[str] = None  # relative to the project root
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -81,7 +83,15 @@ def load_config(root: Path) -> Config:
 def _config_from(root: Path, table: Any) -> Config:
     if not isinstance(table, dict):
         raise ConfigError("must be a table")
-    known = {"src", "exclude", "import-placement", "select", "ignore", "assume-registered"}
+    known = {
+        "src",
+        "exclude",
+        "import-placement",
+        "select",
+        "ignore",
+        "assume-registered",
+        "cache-dir",
+    }
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]!r}")
@@ -92,6 +102,9 @@ def _config_from(root: Path, table: Any) -> Config:
     assume_registered = table.get("assume-registered", False)
     if not isinstance(assume_registered, bool):
         raise ConfigError("`assume-registered` must be true or false")
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir):
+        raise ConfigError("`cache-dir` must be a non-empty string")
     return Config(
         _root_relative(root, _strings(table, "src")),
         _strings(table, "exclude"),
@@ -99,6 +112,7 @@ def _config_from(root: Path, table: Any) -> Config:
         codes["select"] if "select" in table else ("FR",),
         codes["ignore"],
         assume_registered,
+        cache_dir,
     )
 
 

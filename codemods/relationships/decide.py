@@ -30,7 +30,7 @@ from .resolve import (
     resolve_chain,
     resolve_target,
 )
-from .scan import Defined, ModuleInfo, annotation_names
+from .scan import Defined, ModuleInfo
 from .spelling import spell_import
 
 # What a bare name's leave means, where the kind alone says something else for dotted paths.
@@ -234,8 +234,7 @@ class Decider:
         """Names the module's annotations use, in code or in strings (so ruff sees them used)."""
         if file not in self._annotated:
             info = self.project.known_info(file)
-            tree = info.tree if info is not None else None
-            self._annotated[file] = annotation_names(tree) if tree is not None else frozenset()
+            self._annotated[file] = info.annotation_names() if info is not None else frozenset()
         return self._annotated[file]
 
     def _alias(self, file: str, module: str) -> str:

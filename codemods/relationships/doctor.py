@@ -6,14 +6,14 @@ each mistake it can prove, naming both sides of the relationship.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Optional
 
 from .checks import Candidate
 from .checks.pairs import check_back_populates, check_backref
 from .checks.tables import check_secondary
 from .findings import BROKEN, SKIPPED, Finding
-from .model_facts import Relationship
+from .model_facts import FileFacts, Relationship
 from .model_text import Unseen
 from .model_view import ModelView
 from .project import Project
@@ -21,9 +21,12 @@ from .project import Project
 _CHECKS = (check_back_populates, check_backref, check_secondary)
 
 
-def check_relationships(project: Project, files: Sequence[str]) -> list[Finding]:
-    """Findings located in `files` (project keys), decided from the whole project."""
-    view = ModelView(project)
+def check_relationships(
+    project: Project, files: Sequence[str], known: Optional[Mapping[str, FileFacts]] = None
+) -> list[Finding]:
+    """Findings located in `files` (project keys), decided from the whole project; `known`:
+    facts already read (from the files as they are now)."""
+    view = ModelView(project, known)
     candidates: list[Candidate] = []
     for file in files:
         facts = view.facts(file) if file in project.file_set else None

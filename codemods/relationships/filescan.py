@@ -4,23 +4,33 @@ which classes it defines. Runs in worker processes for big runs, so it returns p
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from . import prefilter
-from .fileio import read_bytes
+from .cache import FactCache, Stamp, stamp_of
 from .sources import SourceError, decode
 
+if TYPE_CHECKING:
+    from .parallel import Workers
+
 _NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
-# Starts with the literal, so the engine can search for it; whether it starts its line is
-# checked per match (ten times faster than a multi-line `^` pattern on a large tree).
+# Each pattern starts with its literal, so the engine can search for it; whether it starts its
+# line (or follows a word boundary) is checked per match: ten to twenty times faster on a large
+# tree than a multi-line `^` pattern, an alternation or a look-behind.
 _CLASS = re.compile(rb"class[ \t]+(" + _NAME + rb")")
-_TABLE = re.compile(rb"(?:__tablename__\s*=\s*|\bTable\(\s*)['\"]([^'\"\n]+)['\"]")
-_ABSOLUTE_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.M
-)
-_IMPERATIVE = re.compile(rb"(?:map_imperatively|\bmapper)\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")")
+_TABLENAME = re.compile(rb"__tablename__\s*=\s*['\"]([^'\"\n]+)['\"]")
+_TABLE_CALL = re.compile(rb"Table\(\s*['\"]([^'\"\n]+)['\"]")
+_FROM_IMPORT = re.compile(rb"from[ \t]+([\w.]+)[ \t]+import\b")
+_IMPORT = re.compile(rb"import[ \t]+([\w. \t,]+)")
+_WORD_BYTE = re.compile(rb"\w")
+_MAPPED_CLASS = rb"\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")"
+_MAP_IMPERATIVELY = re.compile(rb"map_imperatively" + _MAPPED_CLASS)
+_MAPPER = re.compile(rb"mapper" + _MAPPED_CLASS)
 
 
 # The relationship arguments the doctor checks, and the words of the table definitions it
@@ -45,34 +55,78 @@ class FileScan(NamedTuple):
     candidate: bool = False
     text: Optional[str] = None  # decoded, for files that may hold a target only
     encoding: str = "utf-8"
-    facts: ClassFacts = ClassFacts()
+    facts: Optional[ClassFacts] = ClassFacts()  # None: the file could not be read
     unrelated: bool = False  # the error is in a file that holds no relationship() call
+    stamp: Optional[Stamp] = None  # the file's stat when it was read
+
+    def record(self) -> tuple[Any, ...]:
+        """Everything but the text, as plain data for the cache."""
+        facts = None if self.facts is None else tuple(self.facts)
+        return (self.error, self.candidate, self.encoding, self.unrelated, facts)
+
+    @classmethod
+    def from_record(cls, record: Sequence[Any]) -> FileScan:
+        error, candidate, encoding, unrelated, facts = record
+        facts = None if facts is None else ClassFacts._make(facts)
+        return cls(error, candidate, None, encoding, facts, unrelated)
+
+
+def _line_indent(data: bytes, start: int) -> Optional[bytes]:
+    """The blanks before `start` on its line, or None if anything else comes first."""
+    line_start = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
+    indent = data[line_start:start]
+    return None if indent.strip(b" \t") else indent
 
 
 def class_facts(data: bytes) -> ClassFacts:
     found: dict[str, bool] = {}
     for match in _CLASS.finditer(data):
-        start = match.start()
-        line_start = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
-        indent = data[line_start:start]
-        if indent.strip(b" \t"):
+        indent = _line_indent(data, match.start())
+        if indent is None:
             continue  # not a `class` statement: `subclass X`, a string, a comment
         name = match.group(1).decode("utf-8", "replace")
         found[name] = found.get(name, False) or bool(indent)
-    imperative: tuple[str, ...] = ()
-    if b"map_imperatively" in data or b"mapper" in data:
-        imperative = tuple(m.decode("utf-8", "replace") for m in _IMPERATIVE.findall(data))
-    tables = ()
-    if b"__tablename__" in data or b"Table(" in data:
-        tables = tuple(m.decode("utf-8", "replace") for m in _TABLE.findall(data))
+    imperative = _imperative(data) if b"map_imperatively" in data or b"mapper" in data else ()
     words = tuple(w for w in WORDS if w.encode() in data)
-    return ClassFacts(tuple(found.items()), imperative, tables, _absolute_imports(data), words)
+    return ClassFacts(
+        tuple(found.items()), imperative, _tables(data), _absolute_imports(data), words
+    )
+
+
+def _imperative(data: bytes) -> tuple[str, ...]:
+    """Names passed to `map_imperatively(...)` or `mapper(...)` (after a word boundary)."""
+    found = [(m.start(), m.group(1)) for m in _MAP_IMPERATIVELY.finditer(data)]
+    found += [(m.start(), m.group(1)) for m in _MAPPER.finditer(data) if _word_starts(data, m)]
+    return tuple(name.decode("utf-8", "replace") for _, name in sorted(found))
+
+
+def _word_starts(data: bytes, match: re.Match[bytes]) -> bool:
+    return not _WORD_BYTE.fullmatch(data[match.start() - 1 : match.start()])
+
+
+def _tables(data: bytes) -> tuple[str, ...]:
+    """`__tablename__ = "x"` and `Table("x", ...)` (after a word boundary), in file order."""
+    found: list[tuple[int, bytes]] = []
+    if b"__tablename__" in data:
+        found += [(m.start(), m.group(1)) for m in _TABLENAME.finditer(data)]
+    if b"Table(" in data:
+        found += [
+            (m.start(), m.group(1)) for m in _TABLE_CALL.finditer(data) if _word_starts(data, m)
+        ]
+    return tuple(name.decode("utf-8", "replace") for _, name in sorted(found))
 
 
 def _absolute_imports(data: bytes) -> tuple[str, ...]:
+    """Absolute module names of the import statements that start a line, in file order."""
+    statements: list[tuple[int, list[bytes]]] = []
+    for match in _FROM_IMPORT.finditer(data):
+        if _line_indent(data, match.start()) is not None:
+            statements.append((match.start(), [match.group(1)]))
+    for match in _IMPORT.finditer(data):
+        if _line_indent(data, match.start()) is not None:
+            statements.append((match.start(), match.group(1).split(b",")))
     found: dict[str, None] = {}
-    for from_module, modules in _ABSOLUTE_IMPORT.findall(data):
-        names = [from_module] if from_module else modules.split(b",")
+    for _, names in sorted(statements):
         for name in names:
             module = name.split()[0] if name.split() else b""
             if module and not module.startswith(b"."):
@@ -80,25 +134,61 @@ def _absolute_imports(data: bytes) -> tuple[str, ...]:
     return tuple(found)
 
 
-def read_class_facts(path: str) -> Optional[ClassFacts]:
-    try:
-        return class_facts(read_bytes(Path(path)))
-    except OSError:
-        return None
-
-
 def scan_file(path: str) -> FileScan:
     try:
-        data = read_bytes(Path(path))
+        result = os.stat(path)
+        if stat.S_ISDIR(result.st_mode):
+            return FileScan(error="is a directory, not a file", facts=None)
+        if not stat.S_ISREG(result.st_mode):  # a named pipe would block forever
+            return FileScan(error="cannot read: not a regular file", facts=None)
+        data = Path(path).read_bytes()
+    except (OSError, RuntimeError) as exc:
+        return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}", facts=None)
+    stamp = stamp_of(result)
+    facts = class_facts(data)
+    try:
         candidate = prefilter.may_hold_target(data)
         decoded = decode(data)
-    except IsADirectoryError:
-        return FileScan(error="is a directory, not a file")
-    except (OSError, RuntimeError) as exc:
-        return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     except SourceError as exc:
-        return FileScan(str(exc), unrelated=not prefilter.may_call_relationship(data))
-    facts = class_facts(data)
+        unrelated = not prefilter.may_call_relationship(data)
+        return FileScan(str(exc), facts=facts, unrelated=unrelated, stamp=stamp)
     if not candidate:
-        return FileScan(facts=facts)
-    return FileScan(None, candidate, decoded.text, decoded.encoding, facts)
+        return FileScan(facts=facts, stamp=stamp)
+    return FileScan(None, candidate, decoded.text, decoded.encoding, facts, stamp=stamp)
+
+
+# Fewer files than this are scanned without the cache: it would cost more to load than it saves.
+FEW = 32
+
+
+def scan_files(
+    files: Sequence[tuple[str, str]], workers: Workers, cache: FactCache, text: bool = True
+) -> list[FileScan]:
+    """Scan each (key, path), from the cache where it holds this version of the file (never for
+    a file whose text is needed), the rest on every core; a few files, directly."""
+    if len(files) < FEW:
+        direct = [scan_file(path) for _, path in files]
+        for (key, _), scan in zip(files, direct):
+            if scan.stamp is not None:
+                cache.note(key, scan.stamp)
+        return [s if text else s._replace(text=None) for s in direct]
+    scans: list[Optional[FileScan]] = [None] * len(files)
+    missing: list[int] = []
+    for index, (key, path) in enumerate(files):
+        record = None
+        if cache.enabled:
+            try:
+                record = cache.scan(key, stamp_of(os.stat(path)))
+            except OSError:
+                pass
+        stored = None if record is None else FileScan.from_record(record)
+        if stored is None or (text and stored.candidate):
+            missing.append(index)
+        else:
+            scans[index] = stored
+    found = workers.map(scan_file, [files[i][1] for i in missing])
+    for index, scan in zip(missing, found):
+        scans[index] = scan
+        if scan.stamp is not None:
+            cache.put_scan(files[index][0], scan.stamp, scan.record())
+    return [s if text else s._replace(text=None) for s in scans if s is not None]

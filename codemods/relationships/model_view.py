@@ -10,6 +10,7 @@ class Manager(Employee): ...            mapped, ancestors [Employee], root Emplo
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
@@ -63,11 +64,11 @@ class Lineage:
 
 
 class ModelView:
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, known: Optional[Mapping[str, FileFacts]] = None) -> None:
         self.project = project
         self.resolver = Resolver(project)
         self.mapped_check = MappedCheck(self.resolver)
-        self._facts: dict[str, Optional[FileFacts]] = {}
+        self._facts: dict[str, Optional[FileFacts]] = dict(known or {})
         self._lineages: dict[tuple[str, str], Optional[Lineage]] = {}
         self._tables: Optional[FileFacts] = None
         self.text = ProjectText(project)

@@ -35,6 +35,12 @@ class _Done(Generic[R]):
 MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
 
 
+def _fork_available() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
@@ -48,22 +54,38 @@ class Workers:
         self.enabled = enabled and cores() > 1
         self._pool: Optional[Executor] = None
 
+    @property
+    def forks(self) -> bool:
+        """Whether the workers are forked, so that they see this process's state as it was when
+        the pool started."""
+        return self.enabled and _fork_available()
+
     def _executor(self) -> Executor:
         if self._pool is None:
             # Imported here: a small run never pays for them.
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            context = multiprocessing.get_context("fork" if _fork_available() else None)
             self._pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
         return self._pool
 
-    def map(self, function: Callable[[T], R], items: list[T]) -> Iterable[R]:
-        if not self.enabled or len(items) < MIN_ITEMS:
+    def map(
+        self,
+        function: Callable[[T], R],
+        items: list[T],
+        minimum: int = MIN_ITEMS,
+        chunk: Optional[int] = None,
+    ) -> Iterable[R]:
+        """`function` over `items`, in order; `chunk` items per message to a worker."""
+        if not self.enabled or len(items) < minimum:
             return map(function, items)
-        chunk = max(16, len(items) // (cores() * 8))
+        chunk = chunk or max(16, len(items) // (cores() * 8))
         return self._executor().map(function, items, chunksize=chunk)
+
+    def restart(self) -> None:
+        """The next call starts new workers (forked from this process as it is then)."""
+        self.close()
 
     def submit(self, function: Callable[[T], R], item: T, parallel: bool) -> Result[R]:
         if self.enabled and parallel:

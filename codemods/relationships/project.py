@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import ast
 import keyword
+import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from .cache import FactCache
 from .fileio import read_bytes
-from .filescan import ClassFacts, read_class_facts
+from .filescan import ClassFacts, scan_files
 from .parallel import Workers
 from .scan import ImportStmt, ModuleInfo, scan_module
 from .sources import parse_python
@@ -68,6 +70,7 @@ class Project:
         src: Sequence[str] = (),
         facts: Optional[dict[str, Optional[ClassFacts]]] = None,
         workers: Optional[Workers] = None,
+        cache: Optional[FactCache] = None,
     ) -> None:
         self.root = root
         self.files = sorted(set(files))
@@ -78,6 +81,7 @@ class Project:
         self._class_index: Optional[dict[str, list[str]]] = None
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
         self.workers = workers or Workers(enabled=False)
+        self.cache = cache or FactCache(None, "")
         self._indented: set[tuple[str, str]] = set()
         self._full_names: dict[str, tuple[str, ...]] = {}
         self._resolved: dict[tuple[str, int, str], Optional[ModuleRef]] = {}
@@ -151,8 +155,17 @@ class Project:
             return None
 
     def _parse(self, relpath: str) -> Optional[ModuleInfo]:
+        stored = self.cache.info(relpath)
+        if stored is not None:
+            info: Optional[ModuleInfo] = pickle.loads(stored)
+            return info
         tree = self.parse(relpath)
-        return None if tree is None else scan_module(tree, keep_tree=False)
+        if tree is None:
+            return None
+        info = scan_module(tree, keep_tree=False)
+        if self.cache.enabled:
+            self.cache.put_info(relpath, pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL))
+        return info
 
     def set_info(self, relpath: str, info: Optional[ModuleInfo]) -> None:
         self._infos[relpath] = info
@@ -165,9 +178,9 @@ class Project:
         facts of the files this run already read)."""
         if self._class_index is None:
             self._class_index = {}
-            missing = [f for f in self.files if f not in self._facts]
-            paths = [str(self.root / f) for f in missing]
-            self._facts.update(zip(missing, self.workers.map(read_class_facts, paths)))
+            missing = [(f, str(self.root / f)) for f in self.files if f not in self._facts]
+            scans = scan_files(missing, self.workers, self.cache, text=False)
+            self._facts.update((f, scan.facts) for (f, _), scan in zip(missing, scans))
             for relpath in self.files:
                 facts = self._facts.get(relpath)
                 if facts is None:

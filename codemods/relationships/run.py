@@ -9,11 +9,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO
 
+from .cache import FactCache, cache_key
 from .config import Config
 from .diff import unified_diff
 from .discover import is_excluded, project_files, relative_key, walk_python_files
 from .fileio import write_atomic
-from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_file
+from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_files
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
 from .parallel import MIN_ITEMS, Result, Workers
@@ -22,6 +23,7 @@ from .sources import Decoded, decode, encode, no_gc
 
 if TYPE_CHECKING:
     from .decisions import ModuleImport
+    from .model_facts import FileFacts as ModelFacts
     from .project import Project
     from .transform import Plan
 
@@ -37,6 +39,7 @@ class Options(NamedTuple):
     quiet: bool = False  # only the findings: no `Rewriting` lines, no summary
     output_format: str = FULL
     cwd: Optional[Path] = None  # output paths are relative to it (default: the root)
+    cache_dir: Optional[Path] = None  # where the fact cache is kept; None: no cache
 
 
 class _Candidate(NamedTuple):
@@ -94,7 +97,11 @@ def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list
 
 
 def _read_all(
-    files: list[tuple[str, Path]], options: Options, report: Report, workers: Workers
+    files: list[tuple[str, Path]],
+    options: Options,
+    report: Report,
+    workers: Workers,
+    cache: FactCache,
 ) -> tuple[list[_Candidate], dict[str, Optional[ClassFacts]]]:
     """Read every file once (on every core for big runs): errors, candidates, class facts."""
     readable: list[tuple[str, Path]] = []
@@ -111,8 +118,8 @@ def _read_all(
             readable.append((key, path))
     candidates: list[_Candidate] = []
     facts: dict[str, Optional[ClassFacts]] = {}
-    paths = [str(path) for _, path in readable]
-    for (key, path), scan in zip(readable, workers.map(scan_file, paths)):
+    scans = scan_files([(key, str(path)) for key, path in readable], workers, cache)
+    for (key, path), scan in zip(readable, scans):
         shown = shown_path(path, options.cwd or options.root)
         if scan.error is not None and scan.unrelated:
             message = f"{scan.error}; it holds no relationship() call, so it is left alone"
@@ -137,53 +144,78 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     workers = Workers(options.parallel)
+    cache = FactCache(options.cache_dir, cache_key(options.root, options.config))
     try:
         with no_gc():
-            report = _run(paths, options, out, workers)
+            report = _run(paths, options, out, workers, cache)
     finally:
         workers.close()
     _print(report, options, out, err)
     return report
 
 
-def _run(paths: Sequence[str], options: Options, out: TextIO, workers: Workers) -> Report:
+def _run(
+    paths: Sequence[str], options: Options, out: TextIO, workers: Workers, cache: FactCache
+) -> Report:
     report = Report()
     files = expand_paths(paths, options, report)
-    candidates, facts = _read_all(files, options, report, workers)
-    project = _project(facts, options, workers) if candidates else None
+    candidates, facts = _read_all(files, options, report, workers, cache)
+    doctor = _doctor_files(files, facts)
+    project = _project(facts, options, workers, cache) if candidates else None
+    known: dict[str, ModelFacts] = {}
     if project is not None:
-        _fix_all(candidates, project, options, report, out, workers)
-    _check_relationships(files, facts, project, options, report, workers)
+        known = _fix_all(candidates, project, options, report, out, workers, doctor)
+    project = _check_relationships(
+        files, doctor, known, facts, project, options, report, workers, cache
+    )
+    cache.save(project.file_set if project is not None else None)
     selection = Selection(options.config.select, options.config.ignore)
     report.findings = [f for f in report.findings if selection.enabled(f.code)]
     return report
 
 
-def _project(facts: dict[str, Optional[ClassFacts]], options: Options, workers: Workers) -> Project:
+def _project(
+    facts: dict[str, Optional[ClassFacts]], options: Options, workers: Workers, cache: FactCache
+) -> Project:
     from .project import Project
 
-    return Project(options.root, project_files(options.root), options.config.src, facts, workers)
+    files = project_files(options.root)
+    return Project(options.root, files, options.config.src, facts, workers, cache)
+
+
+def _doctor_files(
+    files: list[tuple[str, Path]], facts: dict[str, Optional[ClassFacts]]
+) -> list[str]:
+    """The given files that pass a `relationship()` argument the doctor checks."""
+    keys = dict.fromkeys(key for key, _ in files)
+    return [k for k in keys if set(CHECKED_ARGUMENTS) & set(getattr(facts.get(k), "words", ()))]
 
 
 def _check_relationships(
     files: list[tuple[str, Path]],
+    keys: list[str],
+    known: dict[str, ModelFacts],
     facts: dict[str, Optional[ClassFacts]],
     project: Optional[Project],
     options: Options,
     report: Report,
     workers: Workers,
-) -> None:
+    cache: FactCache,
+) -> Optional[Project]:
     """The relationship doctor, on the given files that pass a `relationship()` argument it
-    checks (after the rewrites: its lines are those of the files as they now are)."""
-    shown = {key: shown_path(path, options.root) for key, path in files}
-    keys = [k for k in shown if set(CHECKED_ARGUMENTS) & set(getattr(facts.get(k), "words", ()))]
+    checks (after the rewrites: its lines are those of the files as they now are, so the facts
+    read ahead count only for the files left as they were)."""
     if not keys:
-        return
+        return project
     from .doctor import check_relationships
 
-    project = project or _project(facts, options, workers)
-    for finding in check_relationships(project, keys):
+    shown = {key: shown_path(path, options.root) for key, path in files}
+    project = project or _project(facts, options, workers, cache)
+    written = set(report.originals)
+    unchanged = {k: v for k, v in known.items() if k not in written}
+    for finding in check_relationships(project, keys, unchanged):
         report.findings.append(finding._replace(path=shown.get(finding.path, finding.path)))
+    return project
 
 
 def _fix_all(
@@ -193,8 +225,11 @@ def _fix_all(
     report: Report,
     out: TextIO,
     workers: Workers,
-) -> None:
-    """Decide the files one by one, in order; rewrite them (in workers) as they are decided."""
+    doctor: list[str],
+) -> dict[str, ModelFacts]:
+    """Decide the files one by one, in order (analysed ahead on every core); rewrite them (in
+    workers) as they are decided. The mapped classes read on the way, for the doctor."""
+    from .analysis import Job, analyse_all
     from .decide import Decider
     from .transform import plan_file
 
@@ -204,7 +239,14 @@ def _fix_all(
     pending = []
     held: dict[str, tuple[_Candidate, Plan]] = {}  # package __init__.py files, edited last
     hold = options.config.placement == "package-init"
-    for candidate in candidates:
+    checked = set(doctor)
+    jobs = [Job(c.key, c.decoded.text, True, c.key in checked) for c in candidates]
+    known: dict[str, ModelFacts] = {}
+    for candidate, analysis in zip(
+        candidates, analyse_all(jobs, project, decider.resolver, workers)
+    ):
+        if analysis.facts is not None:
+            known[candidate.key] = analysis.facts
         plan = plan_file(
             candidate.shown,
             candidate.key,
@@ -212,6 +254,7 @@ def _fix_all(
             decider,
             report.findings,
             rewrite,
+            analysis,
         )
         if plan is None:
             continue
@@ -230,6 +273,7 @@ def _fix_all(
             report.findings.append(error)
         elif new_text is not None:
             _emit(candidate, new_text, options, report, out)
+    return known
 
 
 def _settle(

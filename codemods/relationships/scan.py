@@ -107,6 +107,7 @@ class ModuleInfo:
     uses_relative_imports: bool = False
     _all_classes: Optional[dict[str, list[ClassInfo]]] = None
     _loaded: Optional[frozenset[str]] = None
+    _annotated: Optional[frozenset[str]] = None
 
     def toplevel_class(self, name: str) -> Optional[ClassInfo]:
         found = self.toplevel_classes.get(name)
@@ -122,6 +123,25 @@ class ModuleInfo:
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
             )
         return self._loaded
+
+    def annotation_names(self) -> frozenset[str]:
+        """Names the module's annotations use (walked for the first ask only); without the
+        tree and never asked before, none."""
+        if self._annotated is None:
+            if self.tree is None:
+                return frozenset()
+            self._annotated = annotation_names(self.tree)
+        return self._annotated
+
+    def summarise(self) -> None:
+        """Compute everything the tree is kept for, then drop the tree (so the summary is small
+        and picklable)."""
+        if self.tree is not None:
+            self.loaded_names()
+            self.annotation_names()
+            tree = self.tree
+            self.classes("", lambda: tree)
+            self.tree = None
 
     def classes(self, name: str, load_tree: Callable[[], Optional[ast.Module]]) -> list[ClassInfo]:
         """Every `class <name>` statement, nested ones too (found on the first ask only, in the

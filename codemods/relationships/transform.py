@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from .analysis import Analysis, Job, analyse
 from .decide import Decider
 from .decisions import ImportEdits, Leave, ModuleImport, Rewrite
-from .find import TARGET, Skipped, find_references
+from .find import TARGET, Skipped
 from .findings import BROKEN, ERROR, REWRITE, SKIPPED, WARNING, Finding, Fix
 from .header import HeaderParseError, default_indent, join, split_header
 from .late import place_late_imports
 from .safety import unintended_change
-from .scan import scan_module
 from .sources import SourceText, parse_python
 from .suppress import unless_ignored, unsuppressed
 
@@ -74,25 +74,26 @@ def fix_source(path: str, file: str, text: str, decider: Decider) -> Outcome:
 
 
 def plan_file(
-    path: str, file: str, text: str, decider: Decider, findings: list[Finding], rewrite: bool = True
+    path: str,
+    file: str,
+    text: str,
+    decider: Decider,
+    findings: list[Finding],
+    rewrite: bool = True,
+    analysis: Optional[Analysis] = None,
 ) -> Optional[Plan]:
     """Decide every reference of one module (in order: later files see this one's imports).
-    With `rewrite` false (FR101 deselected), nothing is rewritten and rewrites are not reported."""
-    known = decider.project.known_info(file)
-    try:
-        # The index may have parsed this file already (as a target, or on an import path).
-        tree = known.tree if known is not None and known.tree is not None else parse_python(text)
-    except SyntaxError as exc:
-        line, col = exc.lineno or 0, exc.offset or 0
-        findings.append(Finding(path, line, col, ERROR, f"cannot parse: {exc.msg}", "FR901"))
+    With `rewrite` false (FR101 deselected), nothing is rewritten and rewrites are not reported.
+    `analysis` is the module's, if it was analysed ahead (in a worker)."""
+    if analysis is None:
+        analysis = analyse(Job(file, text, True, False), decider.project, decider.resolver)
+    if analysis.error is not None:
+        line, col, message = analysis.error
+        findings.append(Finding(path, line, col, ERROR, message, "FR901"))
         return None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        findings.append(Finding(path, 0, 0, ERROR, f"cannot parse: {type(exc).__name__}", "FR901"))
-        return None
-    if known is None or known.tree is None:
-        decider.project.set_info(file, scan_module(tree))
+    decider.project.set_info(file, analysis.info)
     source = SourceText(text)
-    found = find_references(file, tree, source, decider.resolver)
+    found = analysis.found
     decisions = _whole_relationships(
         [f if isinstance(f, Skipped) else decider.decide(file, f) for f in found]
     )
@@ -102,9 +103,6 @@ def plan_file(
     rewrites = [d for d in decisions if isinstance(d, Rewrite)]
     for decision in decisions:
         findings.extend(unsuppressed(source, decision, _report(path, source, decision)))
-    info = decider.project.known_info(file)
-    if info is not None:
-        info.tree = None  # decided: later files need its facts, not its syntax tree
     # A target registered in its package's __init__.py changes nothing here (run.py edits the
     # __init__.py).
     rewrites = [r for r in rewrites if not r.idle]

@@ -1,0 +1,78 @@
+"""What one candidate file says before anything is decided: its syntax summarised, its
+relationship references and (for the files the doctor checks) its mapped classes.
+
+None of it depends on the decisions, so big runs analyse files on every core: worker processes
+forked once the project's index is built (`start`) see the same project as this one and send
+back plain, picklable results; the decisions then run in order in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple, Optional
+
+from .find import Found, find_references
+from .model_facts import FileFacts, read_facts
+from .parallel import Workers
+from .project import Project
+from .qualify import Resolver
+from .scan import ModuleInfo, scan_module
+from .sources import SourceText, parse_python
+
+
+class Analysis(NamedTuple):
+    info: Optional[ModuleInfo] = None  # summarised: no tree
+    found: Sequence[Found] = ()
+    facts: Optional[FileFacts] = None  # for the doctor's files
+    error: Optional[tuple[int, int, str]] = None  # line, column, why the file cannot be parsed
+
+
+class Job(NamedTuple):
+    file: str
+    text: str
+    references: bool  # a candidate: find its relationship references
+    facts: bool  # a file the doctor checks: read its mapped classes
+
+
+def analyse(job: Job, project: Project, resolver: Resolver) -> Analysis:
+    try:
+        tree = parse_python(job.text)
+    except SyntaxError as exc:
+        return Analysis(error=(exc.lineno or 0, exc.offset or 0, f"cannot parse: {exc.msg}"))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return Analysis(error=(0, 0, f"cannot parse: {type(exc).__name__}"))
+    info = scan_module(tree)
+    project.set_info(job.file, info)
+    source = SourceText(job.text)
+    found = find_references(job.file, tree, source, resolver) if job.references else []
+    facts = read_facts(job.file, tree, source, resolver) if job.facts else None
+    info.summarise()
+    return Analysis(info if job.references else None, found, facts)
+
+
+# The project a forked worker analyses in (set before the workers start).
+_PROJECT: Optional[Project] = None
+_RESOLVER: Optional[Resolver] = None
+
+
+def _analyse_in_worker(job: Job) -> Analysis:
+    global _RESOLVER
+    assert _PROJECT is not None
+    if _RESOLVER is None:
+        _RESOLVER = Resolver(_PROJECT)
+    return analyse(job, _PROJECT, _RESOLVER)
+
+
+def analyse_all(
+    jobs: list[Job], project: Project, resolver: Resolver, workers: Workers
+) -> Iterator[Analysis]:
+    """The jobs' analyses in order, computed ahead on every core when there are many."""
+    global _PROJECT, _RESOLVER
+    if not workers.forks or len(jobs) < MIN_JOBS:
+        return (analyse(job, project, resolver) for job in jobs)
+    _PROJECT, _RESOLVER = project, None
+    workers.restart()  # fork anew: the workers must see the project as it is now
+    return iter(workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4))
+
+
+MIN_JOBS = 24  # below this, forking the workers costs more than analysing here

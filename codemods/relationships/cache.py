@@ -1,0 +1,219 @@
+"""A persistent cache of what each file contributes, so that a run reads only what changed.
+
+    .fix_relationships_cache/
+        CACHEDIR.TAG            backup tools skip the directory
+        .gitignore              `*`: git never sees it
+        facts-<key>.bin         one file per tool version and configuration
+
+A file's entry is used only when its stat (mtime, ctime, size, inode) is the same as when it was
+stored, and when the file had last changed more than `RACY_NS` before the run that stored it
+(git's "racy clean" rule): an edit within the same timestamp tick as the read that cached it,
+with the same size, cannot go unseen. Entries hold plain data (the facts as tuples, pickled
+module summaries as bytes); the whole file carries a checksum and the key it was made for, so a truncated or damaged cache is
+ignored, never trusted. It is replaced atomically (a temporary file, then a rename): runs at
+once each leave a whole cache behind. A cache that cannot be read or written changes nothing
+but speed.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any, NamedTuple, Optional
+
+DIRECTORY = ".fix_relationships_cache"
+ENVIRONMENT = "FIX_RELATIONSHIPS_CACHE_DIR"
+RACY_NS = 1_000_000_000  # coarser than any file system's timestamps the tool expects
+_MAGIC = b"FRCACHE2"
+_DIGEST = 4  # a CRC-32 of the payload
+TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by fix-relationships.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+class Stamp(NamedTuple):
+    mtime_ns: int
+    ctime_ns: int
+    size: int
+    inode: int
+
+
+def stamp_of(result: os.stat_result) -> Stamp:
+    return Stamp(result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
+
+
+# relpath -> (stamp, the file's scan as plain data, its module summary pickled or None)
+Entry = tuple[tuple[int, int, int, int], Any, Optional[bytes]]
+
+
+def cache_key(*parts: object) -> str:
+    """What a cache is for: the interpreter, the tool's own code and the configuration."""
+    package = Path(__file__).resolve().parent
+    sources = sorted(
+        (str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in package.rglob("*.py")
+    )
+    return repr((sys.version, sources, parts))
+
+
+def _digest(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(_DIGEST, "big")
+
+
+class FactCache:
+    """The entries of one cache file: looked up by path and stamp, written back once."""
+
+    def __init__(self, directory: Optional[Path], key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.started = time.time_ns()
+        self._loaded: Optional[dict[str, Entry]] = None if directory is not None else {}
+        self._new: dict[str, Entry] = {}
+        self.stamps: dict[str, Stamp] = {}  # of the files read in this run
+
+    @property
+    def _old(self) -> dict[str, Entry]:
+        """The stored entries, read on first use (a small run may never need them)."""
+        if self._loaded is None:
+            self._loaded = _load(self.path, self.key)
+        return self._loaded
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None
+
+    @property
+    def path(self) -> Path:
+        assert self.directory is not None
+        data = self.key.encode("utf-8", "surrogateescape")
+        return self.directory / f"facts-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.bin"
+
+    def scan(self, relpath: str, stamp: Stamp) -> Optional[Any]:
+        """The stored scan of the file, if it is of exactly this version of the file."""
+        self.stamps[relpath] = stamp
+        entry = self._new.get(relpath) or self._old.get(relpath)
+        if entry is None or entry[0] != stamp:
+            return None
+        return entry[1]
+
+    def info(self, relpath: str) -> Optional[bytes]:
+        stamp = self.stamps.get(relpath)
+        entry = self._new.get(relpath) or self._old.get(relpath)
+        if stamp is None or entry is None or entry[0] != stamp:
+            return None
+        return entry[2]
+
+    def note(self, relpath: str, stamp: Stamp) -> None:
+        """The stamp of a file read without the cache (its facts are not stored)."""
+        self.stamps[relpath] = stamp
+
+    def put_scan(self, relpath: str, stamp: Stamp, scan: Any) -> None:
+        self.stamps[relpath] = stamp
+        old = self._new.get(relpath) or self._old.get(relpath)
+        info = old[2] if old is not None and old[0] == stamp else None
+        self._put(relpath, stamp, scan, info)
+
+    def put_info(self, relpath: str, info: bytes) -> None:
+        """The module summary of a file whose scan this run stored or used."""
+        stamp = self.stamps.get(relpath)
+        entry = self._new.get(relpath) or self._old.get(relpath)
+        if stamp is not None and entry is not None and entry[0] == stamp:
+            self._put(relpath, stamp, entry[1], info)
+
+    def _put(self, relpath: str, stamp: Stamp, scan: Any, info: Optional[bytes]) -> None:
+        if not self.enabled:
+            return
+        if self._racy(stamp):
+            self._old.pop(relpath, None)
+            self._new.pop(relpath, None)
+            return
+        entry = ((stamp[0], stamp[1], stamp[2], stamp[3]), scan, info)
+        if self._old.get(relpath) != entry:
+            self._new[relpath] = entry
+
+    def _racy(self, stamp: Stamp) -> bool:
+        limit = self.started - RACY_NS
+        return stamp.mtime_ns >= limit or stamp.ctime_ns >= limit
+
+    def save(self, project_files: Optional[frozenset[str]] = None) -> None:
+        """Write the entries back if this run added any; with `project_files`, drop the entries
+        of files that are gone."""
+        if self.directory is None or (self._loaded is None and not self._new):
+            return
+        kept = self._old
+        if project_files is not None:
+            kept = {k: v for k, v in kept.items() if k in project_files}
+        if not self._new and len(kept) == len(self._old):
+            return
+        entries = {**kept, **self._new}
+        payload = marshal.dumps((self.key, entries))
+        digest = _digest(payload)
+        try:
+            _prepare(self.directory)
+            _write_atomic(self.path, _MAGIC + digest + payload)
+        except OSError:
+            return  # a cache that cannot be written costs speed only
+
+
+def _load(path: Path, key: str) -> dict[str, Entry]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    head = len(_MAGIC) + _DIGEST
+    if data[: len(_MAGIC)] != _MAGIC:
+        return {}
+    payload = data[head:]
+    if _digest(payload) != data[len(_MAGIC) : head]:
+        return {}
+    try:
+        stored_key, entries = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if stored_key != key or not isinstance(entries, dict):
+        return {}
+    return entries
+
+
+def _prepare(directory: Path) -> None:
+    """The directory, with its tag and its `.gitignore` (written once)."""
+    if (directory / "CACHEDIR.TAG").is_file():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / ".gitignore").write_text("# Created by fix-relationships.\n*\n")
+    _write_atomic(directory / "CACHEDIR.TAG", TAG.encode())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def cache_directory(root: Path, flag: Optional[str], configured: Optional[str], cwd: Path) -> Path:
+    """Where the cache goes: `--cache-dir`, else the `cache-dir` setting, else the environment
+    variable, else `.fix_relationships_cache` at the project root."""
+    if flag:
+        return cwd / flag
+    if configured:
+        return root / configured
+    environment = os.environ.get(ENVIRONMENT)
+    if environment:
+        return cwd / environment
+    return root / DIRECTORY
