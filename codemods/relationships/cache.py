@@ -129,7 +129,7 @@ class FactCache:
     def _put(self, relpath: str, stamp: Stamp, scan: Any, info: Optional[bytes]) -> None:
         if not self.enabled:
             return
-        if self._racy(stamp):
+        if self.racy(stamp):
             self._old.pop(relpath, None)
             self._new.pop(relpath, None)
             return
@@ -137,7 +137,9 @@ class FactCache:
         if self._old.get(relpath) != entry:
             self._new[relpath] = entry
 
-    def _racy(self, stamp: Stamp) -> bool:
+    def racy(self, stamp: Stamp) -> bool:
+        """Whether the file changed too close to this run's start for its stat to vouch for
+        its content later."""
         limit = self.started - RACY_NS
         return stamp.mtime_ns >= limit or stamp.ctime_ns >= limit
 
@@ -152,25 +154,12 @@ class FactCache:
         if not self._new and len(kept) == len(self._old):
             return
         entries = {**kept, **self._new}
-        payload = marshal.dumps((self.key, entries))
-        digest = _digest(payload)
-        try:
-            _prepare(self.directory)
-            _write_atomic(self.path, _MAGIC + digest + payload)
-        except OSError:
-            return  # a cache that cannot be written costs speed only
+        write_checked(self.path, marshal.dumps((self.key, entries)))
 
 
 def _load(path: Path, key: str) -> dict[str, Entry]:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    head = len(_MAGIC) + _DIGEST
-    if data[: len(_MAGIC)] != _MAGIC:
-        return {}
-    payload = data[head:]
-    if _digest(payload) != data[len(_MAGIC) : head]:
+    payload = read_checked(path)
+    if payload is None:
         return {}
     try:
         stored_key, entries = marshal.loads(payload)
@@ -179,6 +168,29 @@ def _load(path: Path, key: str) -> dict[str, Entry]:
     if stored_key != key or not isinstance(entries, dict):
         return {}
     return entries
+
+
+def read_checked(path: Path) -> Optional[bytes]:
+    """The payload of a cache file, if the file is whole (magic and checksum)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + _DIGEST
+    payload = data[head:]
+    if data[: len(_MAGIC)] != _MAGIC or _digest(payload) != data[len(_MAGIC) : head]:
+        return None
+    return payload
+
+
+def write_checked(path: Path, payload: bytes) -> None:
+    """Replace a cache file atomically (in a tagged, git-ignored directory); a cache that
+    cannot be written costs speed only."""
+    try:
+        _prepare(path.parent)
+        _write_atomic(path, _MAGIC + _digest(payload) + payload)
+    except OSError:
+        pass
 
 
 def _prepare(directory: Path) -> None:

@@ -25,6 +25,12 @@ def _skipped_dir(entry: os.DirEntry[str]) -> bool:
 
 def walk_python_files(directory: str) -> Iterator[str]:
     """Every `*.py` file below `directory`, as `os.path.join`ed paths."""
+    return (path for path, _ in walk_entries(directory))
+
+
+def walk_entries(directory: str) -> Iterator[tuple[str, bool]]:
+    """Every `*.py` file below `directory` and whether it is a symlink (known from the
+    directory listing, so it costs no system call)."""
     stack = [directory]
     while stack:
         current = stack.pop()
@@ -38,7 +44,8 @@ def walk_python_files(directory: str) -> Iterator[str]:
                     if not _skipped_dir(entry):
                         stack.append(entry.path)
                 elif entry.name.endswith(".py") and entry.is_file():
-                    yield entry.path  # regular files only: reading a named pipe would block
+                    # regular files only: reading a named pipe would block
+                    yield entry.path, entry.is_symlink()
             except OSError:
                 continue
 
@@ -80,8 +87,26 @@ def is_excluded(relpath: str, patterns: Iterable[str]) -> bool:
 
 
 def project_files(root: Path) -> list[str]:
-    base = str(root)
-    return [Path(os.path.relpath(p, base)).as_posix() for p in walk_python_files(base)]
+    """Every `*.py` file of the project, relative to the root, with posix separators."""
+    start = len(os.path.join(str(root), ""))
+    files = [path[start:] for path in walk_python_files(str(root))]
+    return files if os.sep == "/" else [f.replace(os.sep, "/") for f in files]
+
+
+def key_of(path: str, is_link: bool, root: Path) -> str:
+    """`relative_key` for an absolute, normalised path (as a walk from one yields), faster."""
+    if is_link:
+        return relative_key(Path(path), root)
+    base = os.path.join(_absolute(str(root)), "")
+    if path.startswith(base):
+        relative = path[len(base) :]
+        return relative if os.sep == "/" else relative.replace(os.sep, "/")
+    return Path(path).as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _absolute(root: str) -> str:
+    return os.path.abspath(root)
 
 
 def is_test_file(key: str) -> bool:

@@ -18,7 +18,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from .project import Project, ancestor_dirs
 from .scan import ImportStmt
@@ -30,8 +30,7 @@ TOP, LATE = "top", "late"
 MAX_CYCLE = 60
 
 
-@dataclass(frozen=True)
-class AddedImport:
+class AddedImport(NamedTuple):
     """An import this run adds to a file: of which project file, at the top or at the end."""
 
     target: str
@@ -86,10 +85,17 @@ class Registration:
         self._closures: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}
         self._merged: dict[tuple[str, tuple[AddedImport, ...]], list[_Event]] = {}
+        self._chains: dict[str, list[str]] = {}
+        self._executed: dict[tuple[str, str], list[str]] = {}
 
     # -- the closure ----------------------------------------------------------------------
     def entry_chain(self, file: str) -> list[str]:
         """What importing `file` from outside its packages runs, outermost package first."""
+        if file not in self._chains:
+            self._chains[file] = self._entry_chain(file)
+        return self._chains[file]
+
+    def _entry_chain(self, file: str) -> list[str]:
         root = import_root(self.project, file, file)
         inits = []
         for directory in ancestor_dirs(file):
@@ -104,13 +110,20 @@ class Registration:
             chain.append(file)
         return chain
 
-    def edges(self, file: str) -> list[str]:
-        """Project files a module runs when imported, this run's added imports included."""
-        added = [f for a in self.additions.of(file) for f in self._runs(file, a.target)]
-        return [*self.project.runtime_imports(file), *added]
+    def edges(self, file: str) -> Sequence[str]:
+        """Project files a module runs when imported, this run's added imports included (do
+        not change the list)."""
+        runtime = self.project.runtime_imports(file)
+        added = self.additions.by_file.get(file)
+        if not added:
+            return runtime
+        return [*runtime, *(f for a in added for f in self._runs(file, a.target))]
 
     def _runs(self, importer: str, target: str) -> list[str]:
-        return list(self.project.executed_by_import(importer, target))
+        key = (importer, target)
+        if key not in self._executed:
+            self._executed[key] = list(self.project.executed_by_import(importer, target))
+        return self._executed[key]
 
     def closure(self, file: str) -> set[str]:
         """Every project file that runs when `file` is imported alone (kept up to date as this
@@ -201,7 +214,7 @@ class Registration:
 
     def _strongly_connected(self, file: str) -> set[str]:
         """The modules that `file` reaches and that reach `file` back."""
-        forward: dict[str, list[str]] = {}
+        forward: dict[str, Sequence[str]] = {}
         queue = deque([file])
         while queue:
             current = queue.popleft()

@@ -7,14 +7,14 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO
+from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, Union
 
 from .cache import FactCache, cache_key
 from .config import Config
 from .diff import unified_diff
-from .discover import is_excluded, project_files, relative_key, walk_python_files
+from .discover import is_excluded, key_of, project_files, relative_key, walk_entries
 from .fileio import write_atomic
-from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_files
+from .filescan import CHECKED_ARGUMENTS, FEW, ClassFacts, scan_files
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
 from .parallel import MIN_ITEMS, Result, Workers
@@ -63,51 +63,49 @@ class Report:
         return exit_code(self.findings)
 
 
-def shown_path(path: Path, root: Path) -> str:
+def shown_path(path: Union[str, Path], root: Path) -> str:
     try:
         return os.path.relpath(path, root)
     except ValueError:
         return str(path)
 
 
-def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list[tuple[str, Path]]:
+def expand_paths(paths: Sequence[str], options: Options, report: Report) -> list[tuple[str, str]]:
     """The files to look at with their project keys, once each (a symlink and its target are
     one file), sorted by key."""
-    files: dict[str, Path] = {}
+    files: dict[str, str] = {}
     for given in paths:
         path = Path(given)
         if path.is_dir() and not (given.endswith(".py") and given not in (".", "..")):
-            found = [Path(p) for p in walk_python_files(given)]
-        elif path.is_dir():
+            for found, is_link in walk_entries(os.path.abspath(given)):
+                files.setdefault(key_of(found, is_link, options.root), found)
+            continue
+        if path.is_dir():
             report.findings.append(
                 Finding(given, 0, 0, ERROR, "is a directory, not a Python file", "FR901")
             )
-            continue
         elif path.exists() or path.is_symlink():
-            found = [path]
+            files.setdefault(relative_key(path, options.root), given)
         else:
             report.findings.append(
                 Finding(given, 0, 0, ERROR, "no such file or directory", "FR901")
             )
-            continue
-        for file in found:
-            files.setdefault(relative_key(file, options.root), file)
     kept = {k: f for k, f in files.items() if not is_excluded(k, options.config.exclude)}
     return [(k, kept[k]) for k in sorted(kept)]
 
 
 def _read_all(
-    files: list[tuple[str, Path]],
+    files: list[tuple[str, str]],
     options: Options,
     report: Report,
     workers: Workers,
     cache: FactCache,
 ) -> tuple[list[_Candidate], dict[str, Optional[ClassFacts]]]:
     """Read every file once (on every core for big runs): errors, candidates, class facts."""
-    readable: list[tuple[str, Path]] = []
+    readable: list[tuple[str, str]] = []
     for key, path in files:
         # A key outside the project is an absolute path: for a symlink, its target's.
-        if path.is_symlink() and os.path.isabs(key):
+        if os.path.isabs(key) and os.path.islink(path):
             message = "a symlink to a file outside the project; left alone"
             report.findings.append(
                 Finding(
@@ -118,19 +116,21 @@ def _read_all(
             readable.append((key, path))
     candidates: list[_Candidate] = []
     facts: dict[str, Optional[ClassFacts]] = {}
-    scans = scan_files([(key, str(path)) for key, path in readable], workers, cache)
+    scans = scan_files(readable, workers, cache)
     for (key, path), scan in zip(readable, scans):
-        shown = shown_path(path, options.cwd or options.root)
-        if scan.error is not None and scan.unrelated:
-            message = f"{scan.error}; it holds no relationship() call, so it is left alone"
-            report.findings.append(Finding(shown, 0, 0, WARNING, message, "FR402"))
-            continue
         if scan.error is not None:
-            report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
+            shown = shown_path(path, options.cwd or options.root)
+            if scan.unrelated:
+                message = f"{scan.error}; it holds no relationship() call, so it is left alone"
+                report.findings.append(Finding(shown, 0, 0, WARNING, message, "FR402"))
+            else:
+                report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
             continue
         facts[key] = scan.facts
         if scan.text is not None:
-            candidates.append(_Candidate(path, shown, key, Decoded(scan.text, scan.encoding)))
+            shown = shown_path(path, options.cwd or options.root)
+            decoded = Decoded(scan.text, scan.encoding)
+            candidates.append(_Candidate(Path(path), shown, key, decoded))
     return candidates, facts
 
 
@@ -159,32 +159,53 @@ def _run(
 ) -> Report:
     report = Report()
     files = expand_paths(paths, options, report)
+    listing = None
+    replayed = None
+    if cache.enabled and len(files) >= FEW:
+        from . import replay
+
+        listing = project_files(options.root)
+        replayed = replay.digest(
+            cache, options, paths, files, listing, options.root, report.findings
+        )
+        kept = replay.recall(cache, replayed) if replayed else None
+        if kept is not None:
+            report.findings, report.changed, report.changed_keys = kept
+            return report
     candidates, facts = _read_all(files, options, report, workers, cache)
     doctor = _doctor_files(files, facts)
-    project = _project(facts, options, workers, cache) if candidates else None
+    project = _project(facts, options, workers, cache, listing) if candidates else None
     known: dict[str, ModelFacts] = {}
     if project is not None:
         known = _fix_all(candidates, project, options, report, out, workers, doctor)
     project = _check_relationships(
-        files, doctor, known, facts, project, options, report, workers, cache
+        files, doctor, known, facts, project, options, report, workers, cache, listing
     )
-    cache.save(project.file_set if project is not None else None)
     selection = Selection(options.config.select, options.config.ignore)
     report.findings = [f for f in report.findings if selection.enabled(f.code)]
+    cache.save(project.file_set if project is not None else None)
+    if replayed and (options.mode == CHECK or not report.changed):
+        from . import replay
+
+        replay.keep(cache, replayed, report.findings, report.changed, report.changed_keys)
     return report
 
 
 def _project(
-    facts: dict[str, Optional[ClassFacts]], options: Options, workers: Workers, cache: FactCache
+    facts: dict[str, Optional[ClassFacts]],
+    options: Options,
+    workers: Workers,
+    cache: FactCache,
+    listing: Optional[list[str]] = None,
 ) -> Project:
     from .project import Project
 
-    files = project_files(options.root)
+    files = project_files(options.root) if listing is None else listing
     return Project(options.root, files, options.config.src, facts, workers, cache)
 
 
 def _doctor_files(
-    files: list[tuple[str, Path]], facts: dict[str, Optional[ClassFacts]]
+    files: list[tuple[str, str]], facts: dict[str, Optional[ClassFacts]]
 ) -> list[str]:
     """The given files that pass a `relationship()` argument the doctor checks."""
     keys = dict.fromkeys(key for key, _ in files)
@@ -192,7 +213,7 @@ def _doctor_files(
 
 
 def _check_relationships(
-    files: list[tuple[str, Path]],
+    files: list[tuple[str, str]],
     keys: list[str],
     known: dict[str, ModelFacts],
     facts: dict[str, Optional[ClassFacts]],
@@ -201,6 +222,7 @@ def _check_relationships(
     report: Report,
     workers: Workers,
     cache: FactCache,
+    listing: Optional[list[str]],
 ) -> Optional[Project]:
     """The relationship doctor, on the given files that pass a `relationship()` argument it
     checks (after the rewrites: its lines are those of the files as they now are, so the facts
@@ -209,12 +231,14 @@ def _check_relationships(
         return project
     from .doctor import check_relationships
 
-    shown = {key: shown_path(path, options.root) for key, path in files}
-    project = project or _project(facts, options, workers, cache)
+    given = dict(files)
+    project = project or _project(facts, options, workers, cache, listing)
     written = set(report.originals)
     unchanged = {k: v for k, v in known.items() if k not in written}
     for finding in check_relationships(project, keys, unchanged):
-        report.findings.append(finding._replace(path=shown.get(finding.path, finding.path)))
+        path = given.get(finding.path)
+        shown = finding.path if path is None else shown_path(path, options.root)
+        report.findings.append(finding._replace(path=shown))
     return project
 
 

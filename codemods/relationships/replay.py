@@ -1,0 +1,94 @@
+"""A whole run's report, kept for the next run over a tree where nothing it read has changed.
+
+Every decision depends on the whole project, so per-file facts alone cannot make a second run
+over an unchanged tree cheap. A run over many files therefore also keeps its report, under a
+digest of everything the report is a function of: the cache key (interpreter, the tool's code,
+the configuration), the options, the paths given and what they expanded to, the working
+directory, and the stamp of every project file and every file given. The next run with the
+same digest prints that report again instead of deciding it anew. Nothing is kept when a file
+changed within a second of the run (the cache's racy rule), nor for a run that wrote files.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from .cache import FactCache, Stamp, read_checked, stamp_of, write_checked
+
+if TYPE_CHECKING:
+    from .findings import Finding
+
+KEPT = 8  # reports per cache file: a few working directories or invocations, most recent
+
+
+def digest(
+    cache: FactCache,
+    settings: object,
+    paths: Sequence[str],
+    given: Sequence[tuple[str, str]],
+    project_files: Sequence[str],
+    root: Path,
+    before: Sequence[Finding],
+) -> Optional[str]:
+    """The digest of a run's inputs; None when a file changed too recently to be sure of."""
+    import hashlib
+
+    stamps: list[tuple[str, Stamp]] = []
+    try:
+        for key, path in given:
+            stamps.append((key, stamp_of(os.stat(path))))
+        for relpath in project_files:
+            stamps.append((relpath, stamp_of(os.stat(root / relpath))))
+    except OSError:
+        return None
+    if any(cache.racy(stamp) for _, stamp in stamps):
+        return None
+    text = repr((cache.key, settings, list(paths), [tuple(f) for f in before], stamps))
+    encoded = text.encode("utf-8", "surrogateescape")
+    return hashlib.blake2b(encoded, digest_size=20).hexdigest()
+
+
+def _path(cache: FactCache) -> Path:
+    return cache.path.with_name(cache.path.name.replace("facts-", "reports-"))
+
+
+def recall(cache: FactCache, key: str) -> Optional[tuple[list[Finding], list[str], list[str]]]:
+    """The findings and changed files (shown, keys) of the run with this digest, if kept."""
+    kept = _kept(cache)
+    blob = kept.get(key)
+    if blob is None:
+        return None
+    try:
+        report: tuple[list[Finding], list[str], list[str]] = pickle.loads(blob)
+    except Exception:  # a damaged entry is no entry
+        return None
+    return report
+
+
+def keep(
+    cache: FactCache, key: str, findings: list[Finding], changed: list[str], keys: list[str]
+) -> None:
+    kept = _kept(cache)
+    kept.pop(key, None)
+    kept[key] = pickle.dumps((findings, changed, keys), protocol=pickle.HIGHEST_PROTOCOL)
+    while len(kept) > KEPT:
+        del kept[next(iter(kept))]
+    write_checked(_path(cache), marshal.dumps((cache.key, kept)))
+
+
+def _kept(cache: FactCache) -> dict[str, bytes]:
+    payload = read_checked(_path(cache))
+    if payload is None:
+        return {}
+    try:
+        stored_key, kept = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if stored_key != cache.key or not isinstance(kept, dict):
+        return {}
+    return kept
