@@ -70,6 +70,8 @@ def analyse_all(
     global _PROJECT, _RESOLVER
     if not workers.forks or len(jobs) < MIN_JOBS:
         return (analyse(job, project, resolver) for job in jobs)
+    analysed = frozenset(job.file for job in jobs)
+    project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
     workers.restart()  # fork anew: the workers must see the project as it is now
     return iter(workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4))

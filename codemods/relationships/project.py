@@ -60,6 +60,16 @@ def module_parts(relpath: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
+def summary(path: str) -> Optional[bytes]:
+    """A module's summary, pickled (for the cache and for a worker to send); None if the file
+    cannot be read or parsed."""
+    try:
+        tree = parse_python(read_bytes(Path(path)))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return pickle.dumps(scan_module(tree, keep_tree=False), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class Project:
     """Every `*.py` file of the project, by path relative to the root (posix separators)."""
 
@@ -166,6 +176,41 @@ class Project:
         if self.cache.enabled:
             self.cache.put_info(relpath, pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL))
         return info
+
+    def prefetch(self, seeds: Sequence[str], skip: frozenset[str], minimum: int) -> None:
+        """Read ahead, on every core, the summaries of the modules that importing the seeds may
+        run: followed through the import statements in their bytes and their packages'
+        `__init__.py`. An over-estimate costs a few parses; whatever it misses is read when
+        asked for. `skip`: files whose summaries come another way."""
+        wanted = self._reachable(seeds)
+        missing = [
+            f
+            for f in wanted
+            if f not in skip and f not in self._infos and self.cache.info(f) is None
+        ]
+        paths = [str(self.root / f) for f in missing]
+        for relpath, blob in zip(missing, self.workers.map(summary, paths, minimum=minimum)):
+            self._infos[relpath] = None if blob is None else pickle.loads(blob)
+            if blob is not None:
+                self.cache.put_info(relpath, blob)
+
+    def _reachable(self, seeds: Sequence[str]) -> list[str]:
+        self._index_classes()
+        seen = dict.fromkeys(seeds)
+        queue = list(seen)
+        while queue:
+            relpath = queue.pop()
+            facts = self._facts.get(relpath)
+            reached = [f"{d}/__init__.py" for d in ancestor_dirs(relpath) if d]
+            for module in facts.imports if facts else ():
+                ref = self.resolve_module(module, 0, relpath)
+                if ref is not None:
+                    reached.extend(self.executed_by_import(relpath, ref.file))
+            for found in reached:
+                if found in self.file_set and found not in seen:
+                    seen[found] = None
+                    queue.append(found)
+        return list(seen)
 
     def set_info(self, relpath: str, info: Optional[ModuleInfo]) -> None:
         self._infos[relpath] = info
