@@ -107,16 +107,34 @@ def fix_again(root: Path, path: str, placement: str = "auto", src: tuple[str, ..
 def run_cli(
     cwd: Path, *args: str, env: Optional[Mapping[str, str]] = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "codemods.fix_relationships", *args],
         cwd=cwd,
-        env=full_env,
+        env=_cli_env(env),
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
         timeout=120,
     )
+
+
+def start_cli(
+    cwd: Path, *args: str, env: Optional[Mapping[str, str]] = None
+) -> subprocess.Popen[str]:
+    """run_cli without waiting: for runs at the same time (`.communicate()` collects it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "codemods.fix_relationships", *args],
+        cwd=cwd,
+        env=_cli_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _cli_env(env: Optional[Mapping[str, str]]) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
 
 
 def run_python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
