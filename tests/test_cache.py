@@ -18,7 +18,6 @@ from __future__ import annotations
 import difflib
 import os
 import random
-import re
 import shutil
 import subprocess
 import time
@@ -43,15 +42,6 @@ SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
 ENV_VAR = "FIX_RELATIONSHIPS_CACHE_DIR"
 # What the cache directory holds besides the cache itself.
 HOUSEKEEPING = ("CACHEDIR.TAG", ".gitignore")
-
-
-def _tool_version() -> str:
-    found = re.search(r'^version = "([^"]+)"$', (REPO / "pyproject.toml").read_text(), re.M)
-    assert found, "no version in pyproject.toml"
-    return found[1]
-
-
-VERSION = _tool_version()
 
 
 @pytest.fixture(autouse=True)
@@ -539,23 +529,6 @@ def test_same_size_edit_of_an_old_file_restoring_its_mtime_is_seen(project_dir: 
 # --- a corrupted cache ---------------------------------------------------------------------------
 
 
-def _wrong_version(path: Path) -> None:
-    """The tool's version, wherever the cache spells it, made another of the same length."""
-    other = "9.9.9"
-    data = path.read_bytes()
-    if VERSION.encode() in data:
-        path.write_bytes(data.replace(VERSION.encode(), other.encode()))
-        return
-    cache = next(p for p in path.parents if p.name == CACHE)
-    for part in [path, *path.parents]:
-        if part == cache:
-            break
-        if VERSION in part.name:
-            part.rename(part.with_name(part.name.replace(VERSION, other)))
-            return
-    pytest.fail(f"{path}: neither its bytes nor its path name the tool version {VERSION}")
-
-
 def _directory_in_its_place(path: Path) -> None:
     path.unlink()
     path.mkdir()
@@ -569,7 +542,6 @@ CORRUPTIONS: dict[str, Callable[[Path], None]] = {
     "json-object": lambda p: p.write_text("{}"),
     "json-list": lambda p: p.write_text("[1, 2, 3]"),
     "garbage-appended": lambda p: p.write_bytes(p.read_bytes() + b"\x00garbage\xff" * 8),
-    "wrong-version": _wrong_version,
 }
 FAST_CORRUPTIONS = {"truncated-to-half", "random-bytes"}
 
@@ -615,6 +587,26 @@ def test_cache_of_another_copy_is_not_trusted(tmp_path: Path) -> None:
     cold = run(second, "--no-cache", "--check", ".")
     assert "FR201" in cold.stdout
     assert_same(warm, cold, "the run on the other copy's cache")
+
+
+def test_another_build_of_the_tool_starts_fresh(project_dir: Path, tmp_path: Path) -> None:
+    """An upgrade changes the tool's files: a cache made by the old ones is not read."""
+    tool = tmp_path / "tool"
+    shutil.copytree(
+        REPO / "codemods", tool / "codemods", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    env = {"PYTHONPATH": str(tool)}
+    _layout(SEED_PROJECT)(project_dir)
+    args = ("--check", "-v", ".")
+    cold = run(project_dir, "--no-cache", *args, env=env)
+    assert_same(run(project_dir, *args, env=env), cold, "the run that fills the cache")
+    before = set(cache_files(project_dir / CACHE))
+    upgraded = tool / "codemods" / "relationships" / "find.py"
+    upgraded.write_text(upgraded.read_text() + "\n# the next release\n")
+    after = run(project_dir, *args, env=env)
+    assert_same(after, cold, "the run of the new build")
+    made = set(cache_files(project_dir / CACHE)) - before
+    assert made, "the new build reused the old build's cache files"
 
 
 # --- runs at the same time -----------------------------------------------------------------------

@@ -5,10 +5,11 @@
         .gitignore              `*`: git never sees it
         facts-<key>.bin         one file per tool version and configuration
 
-A file's entry is used only when its stat (mtime, ctime, size, inode) is the same as when it was
-stored, and when the file had last changed more than `RACY_NS` before the run that stored it
-(git's "racy clean" rule): an edit within the same timestamp tick as the read that cached it,
-with the same size, cannot go unseen. Entries hold plain data (the facts as tuples, pickled
+A file's entry is used on its stat (mtime, ctime, size, inode) alone only when the file had last
+changed more than `RACY_NS` before the run that stored it (git's "racy clean" rule); a younger
+entry is used only after the file's bytes are read again and have the same digest. So an edit
+within the same timestamp tick as the read that cached it, with the same size, cannot go
+unseen. Entries hold plain data (the facts as tuples, pickled
 module summaries as bytes); the whole file carries a checksum and the key it was made for, so a truncated or damaged cache is
 ignored, never trusted. It is replaced atomically (a temporary file, then a rename): runs at
 once each leave a whole cache behind. A cache that cannot be read or written changes nothing
@@ -28,7 +29,7 @@ from typing import Any, NamedTuple, Optional
 DIRECTORY = ".fix_relationships_cache"
 ENVIRONMENT = "FIX_RELATIONSHIPS_CACHE_DIR"
 RACY_NS = 1_000_000_000  # coarser than any file system's timestamps the tool expects
-_MAGIC = b"FRCACHE2"
+_MAGIC = b"FRCACHE3"
 _DIGEST = 4  # a CRC-32 of the payload
 TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -48,8 +49,9 @@ def stamp_of(result: os.stat_result) -> Stamp:
     return Stamp(result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
 
 
-# relpath -> (stamp, the file's scan as plain data, its module summary pickled or None)
-Entry = tuple[tuple[int, int, int, int], Any, Optional[bytes]]
+# relpath -> (stamp, the file's scan as plain data, its module summary pickled or None, the
+# digest of its bytes, whether the stamp alone vouches for them)
+Entry = tuple[tuple[int, int, int, int], Any, Optional[bytes], int, bool]
 
 
 def cache_key(*parts: object) -> str:
@@ -66,8 +68,18 @@ def _digest(data: bytes) -> bytes:
     return zlib.crc32(data).to_bytes(_DIGEST, "big")
 
 
+def content_digest(data: bytes) -> int:
+    """A 64-bit checksum of a file's bytes (CRC-32 and Adler-32): tells an edit that kept the
+    file's stat from the version a racy entry was made from."""
+    return zlib.crc32(data) | zlib.adler32(data) << 32
+
+
 class FactCache:
-    """The entries of one cache file: looked up by path and stamp, written back once."""
+    """The entries of one cache file: looked up by path and stamp, written back once.
+
+    An entry is (stamp, scan, summary, content digest, trusted). A trusted entry (the file had
+    not changed for `RACY_NS` when it was stored) is used on its stamp alone; an untrusted one
+    only once this run has read the file again and found the same digest."""
 
     def __init__(self, directory: Optional[Path], key: str) -> None:
         self.directory = directory
@@ -75,6 +87,7 @@ class FactCache:
         self.started = time.time_ns()
         self._loaded: Optional[dict[str, Entry]] = None if directory is not None else {}
         self._new: dict[str, Entry] = {}
+        self._pending: dict[str, tuple[Stamp, Any, int]] = {}  # scans made before the load
         self.stamps: dict[str, Stamp] = {}  # of the files read in this run
 
     @property
@@ -82,6 +95,9 @@ class FactCache:
         """The stored entries, read on first use (a small run may never need them)."""
         if self._loaded is None:
             self._loaded = _load(self.path, self.key)
+            pending, self._pending = self._pending, {}
+            for relpath, (stamp, scan, digest) in pending.items():
+                self.put_scan(relpath, stamp, scan, digest)
         return self._loaded
 
     @property
@@ -94,46 +110,55 @@ class FactCache:
         data = self.key.encode("utf-8", "surrogateescape")
         return self.directory / f"facts-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.bin"
 
+    def _entry(self, relpath: str) -> Optional[Entry]:
+        return self._new.get(relpath) or self._old.get(relpath)
+
     def scan(self, relpath: str, stamp: Stamp) -> Optional[Any]:
-        """The stored scan of the file, if it is of exactly this version of the file."""
-        self.stamps[relpath] = stamp
-        entry = self._new.get(relpath) or self._old.get(relpath)
-        if entry is None or entry[0] != stamp:
+        """The stored scan of the file, if its entry is trusted and of exactly this stamp."""
+        entry = self._entry(relpath)
+        if entry is None or entry[0] != stamp or not entry[4]:
             return None
+        self.stamps[relpath] = stamp
         return entry[1]
 
     def info(self, relpath: str) -> Optional[bytes]:
+        """The stored summary of a file this run has scanned (or found scanned), if it is of
+        the version the run read."""
         stamp = self.stamps.get(relpath)
-        entry = self._new.get(relpath) or self._old.get(relpath)
+        entry = self._entry(relpath)
         if stamp is None or entry is None or entry[0] != stamp:
             return None
         return entry[2]
 
-    def note(self, relpath: str, stamp: Stamp) -> None:
-        """The stamp of a file read without the cache (its facts are not stored)."""
+    def note(self, relpath: str, stamp: Stamp, scan: Any, digest: int) -> None:
+        """A scan made without looking in the cache: stored only if the run reads the cache
+        after all (a small run that never needs it neither reads nor writes it)."""
         self.stamps[relpath] = stamp
+        if self._loaded is None:
+            self._pending[relpath] = (stamp, scan, digest)
+        else:
+            self.put_scan(relpath, stamp, scan, digest)
 
-    def put_scan(self, relpath: str, stamp: Stamp, scan: Any) -> None:
+    def put_scan(self, relpath: str, stamp: Stamp, scan: Any, digest: int) -> None:
+        """A file's scan, as read in this run; the stored summary stays if the bytes did."""
         self.stamps[relpath] = stamp
-        old = self._new.get(relpath) or self._old.get(relpath)
-        info = old[2] if old is not None and old[0] == stamp else None
-        self._put(relpath, stamp, scan, info)
+        old = self._entry(relpath)
+        info = old[2] if old is not None and old[3] == digest and old[1] == scan else None
+        self._put(relpath, stamp, scan, info, digest)
 
     def put_info(self, relpath: str, info: bytes) -> None:
         """The module summary of a file whose scan this run stored or used."""
         stamp = self.stamps.get(relpath)
-        entry = self._new.get(relpath) or self._old.get(relpath)
+        entry = self._entry(relpath)
         if stamp is not None and entry is not None and entry[0] == stamp:
-            self._put(relpath, stamp, entry[1], info)
+            self._put(relpath, stamp, entry[1], info, entry[3])
 
-    def _put(self, relpath: str, stamp: Stamp, scan: Any, info: Optional[bytes]) -> None:
+    def _put(
+        self, relpath: str, stamp: Stamp, scan: Any, info: Optional[bytes], digest: int
+    ) -> None:
         if not self.enabled:
             return
-        if self.racy(stamp):
-            self._old.pop(relpath, None)
-            self._new.pop(relpath, None)
-            return
-        entry = ((stamp[0], stamp[1], stamp[2], stamp[3]), scan, info)
+        entry = ((stamp[0], stamp[1], stamp[2], stamp[3]), scan, info, digest, not self.racy(stamp))
         if self._old.get(relpath) != entry:
             self._new[relpath] = entry
 

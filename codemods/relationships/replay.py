@@ -1,12 +1,14 @@
 """A whole run's report, kept for the next run over a tree where nothing it read has changed.
 
 Every decision depends on the whole project, so per-file facts alone cannot make a second run
-over an unchanged tree cheap. A run over many files therefore also keeps its report, under a
-digest of everything the report is a function of: the cache key (interpreter, the tool's code,
-the configuration), the options, the paths given and what they expanded to, the working
-directory, and the stamp of every project file and every file given. The next run with the
-same digest prints that report again instead of deciding it anew. Nothing is kept when a file
-changed within a second of the run (the cache's racy rule), nor for a run that wrote files.
+over an unchanged tree cheap. A run therefore also keeps its report, under a digest of
+everything the report is a function of: the cache key (interpreter, the tool's code, the
+configuration), the options, the paths given and what they expanded to, the working directory,
+and the stamp of every project file and every file given (for a file that changed within a
+second, the digest of its bytes). The next run with the same digest prints that report again
+instead of deciding it anew. Only a sweep (a directory given) keeps and looks for a report: a
+commit's few files are decided faster than the whole project could be listed. Nothing is kept
+for a run that wrote files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from .cache import FactCache, Stamp, read_checked, stamp_of, write_checked
+from .cache import FactCache, content_digest, read_checked, stamp_of, write_checked
+from .fileio import read_bytes
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -38,17 +41,18 @@ def digest(
     """The digest of a run's inputs; None when a file changed too recently to be sure of."""
     import hashlib
 
-    stamps: list[tuple[str, Stamp]] = []
+    versions: list[tuple[str, object]] = []
     try:
-        for key, path in given:
-            stamps.append((key, stamp_of(os.stat(path))))
-        for relpath in project_files:
-            stamps.append((relpath, stamp_of(os.stat(root / relpath))))
+        for key, path in [*given, *((f, str(root / f)) for f in project_files)]:
+            stamp = stamp_of(os.stat(path))
+            # A file changed within a second may change again unseen by its stat: its bytes
+            # tell instead.
+            versions.append(
+                (key, content_digest(read_bytes(Path(path)))) if cache.racy(stamp) else (key, stamp)
+            )
     except OSError:
         return None
-    if any(cache.racy(stamp) for _, stamp in stamps):
-        return None
-    text = repr((cache.key, settings, list(paths), [tuple(f) for f in before], stamps))
+    text = repr((cache.key, settings, list(paths), [tuple(f) for f in before], versions))
     encoded = text.encode("utf-8", "surrogateescape")
     return hashlib.blake2b(encoded, digest_size=20).hexdigest()
 

@@ -14,7 +14,7 @@ from .config import Config
 from .diff import unified_diff
 from .discover import is_excluded, key_of, project_files, relative_key, walk_entries
 from .fileio import write_atomic
-from .filescan import CHECKED_ARGUMENTS, FEW, ClassFacts, scan_files
+from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_files
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
 from .parallel import MIN_ITEMS, Result, Workers
@@ -161,7 +161,7 @@ def _run(
     files = expand_paths(paths, options, report)
     listing = None
     replayed = None
-    if cache.enabled and len(files) >= FEW:
+    if cache.enabled and any(os.path.isdir(p) for p in paths):  # a sweep, not a commit
         from . import replay
 
         listing = project_files(options.root)
