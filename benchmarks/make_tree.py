@@ -21,8 +21,8 @@ from pathlib import Path
 
 from source_models import model_source
 from source_ordinary import ordinary_source
-from tree_layout import Layout, Module, TreeSpec, plan_layout
-from tree_models import ModelModule, is_ambiguous, plan_models
+from tree_layout import Domain, Layout, Module, TreeSpec, plan_layout
+from tree_models import ModelModule, ambiguous_names, plan_models
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_TREE = HERE / ".work" / "tree"
@@ -104,15 +104,19 @@ def generate(spec: TreeSpec) -> Iterator[tuple[str, str]]:
 
 
 def _sources(spec: TreeSpec, layout: Layout, plans: list[ModelModule]) -> Iterator[tuple[str, str]]:
-    ambiguous = {c.name for plan in plans for c in plan.classes if is_ambiguous(c, plans)}
+    ambiguous = ambiguous_names(plans)
     by_name = {plan.module.name: plan for plan in plans}
+    by_domain: dict[Domain | None, list[str]] = {}
+    for plan in plans:
+        by_domain.setdefault(plan.module.domain, []).extend(cls.dotted for cls in plan.classes)
     yield "pyproject.toml", PYPROJECT
     for module in layout.modules:
         rng = random.Random(f"{spec.seed}:{module.name}")
         if module.kind == "model":
             yield module.path, model_source(by_name[module.name], ambiguous, rng)
         else:
-            yield module.path, _plain_source(module, layout, plans, rng, spec)
+            models = by_domain.get(module.domain, [])
+            yield module.path, _plain_source(module, models, rng, spec)
 
 
 def generator_hash() -> str:
@@ -148,18 +152,14 @@ def _has_dotted(plan: ModelModule) -> bool:
     return any(rel.dotted for cls in plan.classes for rel in cls.relationships)
 
 
-def _plain_source(
-    module: Module, layout: Layout, plans: list[ModelModule], rng: random.Random, spec: TreeSpec
-) -> str:
+def _plain_source(module: Module, models: list[str], rng: random.Random, spec: TreeSpec) -> str:
+    """`models`: the dotted paths of the classes mapped in the module's domain."""
     if module.name == "acme.db":
         return DB
     if module.kind == "package":
         return (
             f'"""{module.name.rpartition(".")[2].capitalize()}."""\n' if rng.random() < 0.6 else ""
         )
-    models = [
-        cls.dotted for plan in plans if plan.module.domain == module.domain for cls in plan.classes
-    ]
     mean_kb = spec.module_kb if module.kind == "ordinary" else 3.0
     return ordinary_source(module.name, module.earlier, models, rng, mean_kb)
 
