@@ -143,7 +143,7 @@ def _add_classes(plans: list[ModelModule], rng: random.Random) -> None:
         for suffix in _suffixes(plan, rng):
             name = domain.stem + suffix
             if name in taken:
-                name = domain.app.capitalize() + name
+                name = "".join(word.capitalize() for word in domain.app.split("_")) + name
             if name in taken:
                 continue
             taken.add(name)
