@@ -93,6 +93,7 @@ class TreeInfo:
     dotted_files: list[str]  # model files with at least one dotted relationship target
     ordinary_files: list[str]
     package_files: list[str]
+    build_seconds: float = 0.0  # how long writing it took
 
     def to_json(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
@@ -102,20 +103,37 @@ class TreeInfo:
 
 def ensure_tree(spec: TreeSpec, root: Path, *, force: bool = False) -> TreeInfo:
     """Build the tree at `root` unless a tree built from the same spec and generator is there."""
-    stamp = root / STAMP
-    if not force and stamp.is_file():
-        data = json.loads(stamp.read_text())
-        if data.get("generator") == generator_hash() and data["spec"] == dataclasses.asdict(spec):
-            data.pop("generator")
-            data["spec"] = TreeSpec(**data["spec"])
-            return TreeInfo(root=root, **data)
-    return write_tree(spec, root)
+    info = None if force else stamped(root)
+    return info if info is not None and info.spec == spec else write_tree(spec, root)
+
+
+def stamped(root: Path) -> TreeInfo | None:
+    """The tree at `root` as its stamp describes it, if the current generator wrote it."""
+    try:
+        data = json.loads((root / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.pop("generator", None) != generator_hash():
+        return None
+    try:
+        data["spec"] = TreeSpec(**data["spec"])
+        return TreeInfo(root=root, **data)
+    except TypeError:  # a stamp of other fields
+        return None
+
+
+def stamped_spec(root: Path) -> TreeSpec | None:
+    info = stamped(root)
+    return info.spec if info is not None else None
 
 
 def write_tree(spec: TreeSpec, root: Path) -> TreeInfo:
     building = root.with_name(f"{root.name}.building-{os.getpid()}")
     shutil.rmtree(building, ignore_errors=True)
-    info = dataclasses.replace(_write_files(spec, building), root=root)
+    started = time.perf_counter()
+    info = _write_files(spec, building)
+    seconds = round(time.perf_counter() - started, 1)
+    info = dataclasses.replace(info, root=root, build_seconds=seconds)
     stamp = {"generator": generator_hash(), **info.to_json()}
     stamp["spec"] = dataclasses.asdict(spec)
     (building / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
