@@ -21,7 +21,12 @@ SECONDS_PER_FILE = {
     "ours rewrite": 8e-3,  # the same
 }
 SMALL_COMMIT = 0.2  # ours on 5 files, and python -c pass
-CODEMOD_CHECKS = 15.0  # copying, comparing and importing the two rewritten subsets
+LIBCST_START = 8.0  # libcst.tool's start-up and worker pool, per run
+START = 0.3  # any other command's start-up (Python and its imports), per run
+CODEMOD_CHECKS = 20.0  # copying, comparing and importing the two rewritten subsets
+
+
+COMMANDS = {"1": 5, "2": 2, "3": 3, "4": 2, "5": 0}  # per round
 
 
 @dataclass(frozen=True)
@@ -39,16 +44,19 @@ def seconds(parts: list[Part], trees_to_build: list[int]) -> float:
     for part in parts:
         runs = part.rounds + 1  # the untimed warm-up
         n, small = part.files, part.small_files
-        if part.key == "1":  # cold, then warm after a prepared run
+        total += START * (runs * COMMANDS[part.key] + 2)  # the prepared runs too
+        if part.key == "1":  # cold; then warm, after a prepared run that finds no cache
             total += runs * n * (rate["ours cold"] + rate["ruff UP"] + rate["regex floor"])
-            total += n * rate["ours warm"] + runs * n * (rate["ours warm"] + rate["ruff UP cached"])
+            total += n * rate["ours cold"] + runs * n * (rate["ours warm"] + rate["ruff UP cached"])
         elif part.key == "2":
             total += n * rate["ours warm"] + runs * SMALL_COMMIT
         elif part.key == "3":
-            total += (n + small) * rate["ours warm"]
+            total += n * rate["ours warm"] + small * rate["ours cold"]
             total += runs * ((n + small) * rate["ours one file"] + n * rate["ruff F401"])
         elif part.key == "4":
-            per_run = part.codemod_files * (rate["libcst.tool"] + rate["ours rewrite"])
+            per_run = LIBCST_START + part.codemod_files * (
+                rate["libcst.tool"] + rate["ours rewrite"]
+            )
             total += runs * per_run + CODEMOD_CHECKS
         elif part.key == "5":
             total += n * (rate["ours cold"] + rate["ruff UP"])

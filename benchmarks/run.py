@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     only = set(args.only)
     plan = _tree_plan(args, only)
-    print(f"estimated duration: {_estimate(args, plan, only)}", flush=True)
+    expected, how = _estimate(args, plan, only)
+    print(f"estimated duration: {estimate.describe(expected)} ({how})", flush=True)
     scales = _scales(args, plan)
     stand_in = _is_stand_in(scales.standard)
     load_before = machine_info.load_average()
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or _default_output(args.quick, stand_in, complete, outcomes)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(run))
-    _print_summary(run, output, time.perf_counter() - started)
+    _print_summary(run, output, time.perf_counter() - started, expected)
     return 0
 
 
@@ -160,7 +161,8 @@ def _rounds(args: argparse.Namespace) -> tuple[int, int]:
 
 def _estimate(
     args: argparse.Namespace, plan: dict[str, tuple[TreeSpec, Path]], only: set[str]
-) -> str:
+) -> tuple[float, str]:
+    """Seconds, and what they assume."""
     rounds, large_rounds = _rounds(args)
     to_build = [
         spec.modules for spec, root in plan.values() if make_tree.stamped_spec(root) != spec
@@ -175,13 +177,10 @@ def _estimate(
             estimate.Part(key, plan["large"][0].modules, large_rounds, small if key == "3" else 0)
             for key in sorted(only & {"1", "3", "5"})
         ]
-    built = f", building {len(to_build)} tree(s) first" if to_build else ""
-    return (
-        f"{estimate.describe(estimate.seconds(parts, to_build))} "
-        f"({rounds} rounds at {plan['standard'][0].modules} modules"
-        + (f", {large_rounds} at {plan['large'][0].modules}" if "large" in plan else "")
-        + f"{built}; from rates seen on 2 cores)"
-    )
+    built = f"; {sum(to_build)} modules to generate first" if to_build else ""
+    how = f"rounds: {rounds} at {plan['standard'][0].modules} modules"
+    how += f", {large_rounds} at {plan['large'][0].modules}" if "large" in plan else ""
+    return estimate.seconds(parts, to_build), how + built + "; from rates seen on 2 cores"
 
 
 def _scales(args: argparse.Namespace, plan: dict[str, tuple[TreeSpec, Path]]) -> Scales:
@@ -331,7 +330,7 @@ def _notes(setup: Setup) -> list[str]:
     ]
 
 
-def _print_summary(run: Run, output: Path, seconds: float) -> None:
+def _print_summary(run: Run, output: Path, seconds: float, expected: float) -> None:
     print()
     for outcome in run.outcomes:
         for series in outcome.baselines:
@@ -346,7 +345,7 @@ def _print_summary(run: Run, output: Path, seconds: float) -> None:
                 f"[5] {memory.scale:>4} peak memory {memory.ours_mb:.0f} MB "
                 f"(limit {memory.limit_mb:.0f} MB)"
             )
-    print(f"\nwrote {output} in {seconds:.0f} s")
+    print(f"\nwrote {output} in {seconds:.0f} s (estimated: {expected:.0f} s)")
 
 
 def _default_output(quick: bool, stand_in: bool, complete: bool, outcomes: list[Outcome]) -> Path:
