@@ -11,7 +11,6 @@ median of the per-round ratios ours / baseline, so load from elsewhere on the ma
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import os
 import shlex
@@ -26,6 +25,7 @@ from pathlib import Path
 import estimate
 import machine_info
 import make_tree
+import run_plan
 from codemod_checks import codemod_checks
 from memory_runs import whole_tree_memory
 from results_md import Memory, Outcome, Run, ratio_verdict, render
@@ -41,7 +41,6 @@ from scenarios import (
     whole_tree_warm,
 )
 from timing import Command, environment, interleave
-from tree_layout import TreeSpec
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -50,25 +49,14 @@ ALL = "12345"
 MEMORY_LIMITS_MB = (250.0, 400.0)  # the standard tree, the monorepo
 
 
-@dataclasses.dataclass(frozen=True)
-class Scales:
-    """The trees of one run: the standard one, and the monorepo with its small reference."""
-
-    standard: Setup
-    large: Setup | None  # None: --no-monorepo
-    small: Setup | None
-    rounds: int
-    large_rounds: int
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     only = set(args.only)
-    plan = _tree_plan(args, only)
-    expected, how = _estimate(args, plan, only)
+    plan = run_plan.tree_plan(args, only)
+    expected, how = run_plan.duration(args, plan, only)
     print(f"estimated duration: {estimate.describe(expected)} ({how})", flush=True)
-    scales = _scales(args, plan)
+    scales = run_plan.build_scales(args, plan)
     stand_in = _is_stand_in(scales.standard)
     load_before = machine_info.load_average()
     outcomes, memory = _measure(scales, only)
@@ -81,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         machine=machine_info.machine(setup.python, setup.ruff, setup.repo_root),
         load=(load_before, machine_info.load_average()),
         trees=[_tree_line(s) for s in (scales.standard, scales.large, scales.small) if s],
-        rounds=_rounds_line(scales),
+        rounds=run_plan.rounds_line(scales),
         outcomes=outcomes,
         memory=memory,
         notes=_notes(setup),
@@ -137,87 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _tree_plan(args: argparse.Namespace, only: set[str]) -> dict[str, tuple[TreeSpec, Path]]:
-    """Which trees the run needs ("standard", "large", "small"): their spec and directory."""
-    prefix = "quick-" if args.quick else ""
-    wanted = {"standard": ("quick" if args.quick else "full", args.tree)}
-    if not args.no_monorepo and only & {"1", "3", "5"}:
-        wanted["large"] = (prefix + "monorepo", args.monorepo_tree)
-        if "3" in only:
-            wanted["small"] = (prefix + "small", args.small_tree)
-    plan = {}
-    for role, (scale, root) in wanted.items():
-        spec, directory = make_tree.SCALES[scale]
-        plan[role] = (spec, (root or WORK / directory).resolve())
-    return plan
-
-
-def _rounds(args: argparse.Namespace) -> tuple[int, int]:
-    """Timed rounds at the standard scale and in the monorepo."""
-    if args.quick:
-        return args.rounds or 1, args.monorepo_rounds or 1
-    return args.rounds or 5, args.monorepo_rounds or 3
-
-
-def _estimate(
-    args: argparse.Namespace, plan: dict[str, tuple[TreeSpec, Path]], only: set[str]
-) -> tuple[float, str]:
-    """Seconds, and what they assume."""
-    rounds, large_rounds = _rounds(args)
-    to_build = [
-        spec.modules for spec, root in plan.values() if make_tree.stamped_spec(root) != spec
-    ]
-    standard = plan["standard"][0].modules
-    codemod = args.codemod_files if args.codemod_files is not None else 150 if args.quick else 500
-    codemod = min(codemod or standard, standard)
-    parts = [estimate.Part(key, standard, rounds, codemod_files=codemod) for key in sorted(only)]
-    if "large" in plan:
-        small = plan["small"][0].modules if "small" in plan else 0
-        parts += [
-            estimate.Part(key, plan["large"][0].modules, large_rounds, small if key == "3" else 0)
-            for key in sorted(only & {"1", "3", "5"})
-        ]
-    built = f"; {sum(to_build)} modules to generate first" if to_build else ""
-    how = f"rounds: {rounds} at {plan['standard'][0].modules} modules"
-    how += f", {large_rounds} at {plan['large'][0].modules}" if "large" in plan else ""
-    return estimate.seconds(parts, to_build), how + built + "; from rates seen on 2 cores"
-
-
-def _scales(args: argparse.Namespace, plan: dict[str, tuple[TreeSpec, Path]]) -> Scales:
-    codemod_files = args.codemod_files
-    if codemod_files is None:
-        codemod_files = 150 if args.quick else 500
-    trees = {role: _tree(spec, root) for role, (spec, root) in plan.items()}
-    standard = Setup(
-        python=args.python,
-        ruff=args.ruff,
-        repo_root=args.repo_root.resolve(),
-        tree=trees["standard"],
-        work=WORK / ("scratch-quick" if args.quick else "scratch"),
-        tool_module=args.tool_module,
-        command_class=args.command_class,
-        codemod_files=codemod_files,
-    )
-    large, small = (
-        dataclasses.replace(standard, tree=trees[role]) if role in trees else None
-        for role in ("large", "small")
-    )
-    return Scales(standard, large, small, *_rounds(args))
-
-
-def _tree(spec: TreeSpec, root: Path) -> make_tree.TreeInfo:
-    if make_tree.stamped_spec(root) != spec:
-        seconds = spec.modules * estimate.SECONDS_PER_FILE["build"]
-        print(
-            f"building {root} ({spec.modules} modules, {estimate.describe(seconds)}) ...",
-            flush=True,
-        )
-    info = make_tree.ensure_tree(spec, root)
-    print(f"tree: {make_tree.describe(info)}")
-    return info
-
-
-def _measure(scales: Scales, only: set[str]) -> tuple[list[Outcome], list[Memory]]:
+def _measure(scales: run_plan.Scales, only: set[str]) -> tuple[list[Outcome], list[Memory]]:
     setup = scales.standard
     origin = tool_origin(setup)
     print(f"tool: {setup.tool_module} imports from {origin}")
@@ -299,13 +207,6 @@ def _tree_line(setup: Setup) -> str:
     text = make_tree.describe(info).split(": ", 1)[1]
     built = f"; generated in {info.build_seconds:.0f} s" if info.build_seconds else ""
     return f"{scale_label(info)}: {text} in `{_short(info.root)}`{built}"
-
-
-def _rounds_line(scales: Scales) -> str:
-    text = f"{scales.rounds} at {scale_label(scales.standard.tree)}"
-    if scales.large:
-        text += f", {scales.large_rounds} at {scale_label(scales.large.tree)}"
-    return text
 
 
 def _short(path: Path) -> str:
