@@ -97,7 +97,7 @@ class CodemodCopies:
             f"both run on {scope}: {self.files} files, {self.size / 1e6:.1f} MB, "
             f"all {self.model_files} model files, {self.package_files} `__init__.py`, "
             f"{self.files - self.model_files - self.package_files} other modules; "
-            "each run starts from a fresh copy"
+            "each run starts from a fresh copy (so ours finds no cache)"
         )
 
 
