@@ -1,7 +1,8 @@
 """Generate the synthetic project the benchmarks run on (deterministic for a given spec).
 
-    python benchmarks/make_tree.py                 # ~5,000 modules, ~70 MB in benchmarks/.work/tree
-    python benchmarks/make_tree.py --quick /tmp/t  # a small one
+    python benchmarks/make_tree.py                    # ~5,000 modules, ~70 MB in benchmarks/.work/tree
+    python benchmarks/make_tree.py --scale monorepo   # 50,000 modules in benchmarks/.work/tree-50k
+    python benchmarks/make_tree.py --quick /tmp/t     # a small one
 
 A stamp file records the spec and a hash of the generator; a tree whose stamp matches is reused.
 """
@@ -17,23 +18,49 @@ import random
 import shutil
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from source_models import model_source
 from source_ordinary import ordinary_source
-from tree_layout import Layout, Module, TreeSpec, plan_layout
-from tree_models import ModelModule, is_ambiguous, plan_models
+from tree_layout import Domain, Layout, Module, TreeSpec, plan_layout
+from tree_models import ModelModule, ambiguous_names, plan_models
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_TREE = HERE / ".work" / "tree"
+WORK = HERE / ".work"
 STAMP = ".make_tree.json"
 GENERATOR_FILES = (
     "make_tree.py", "tree_layout.py", "tree_models.py", "source_models.py",
     "source_ordinary.py", "vocabulary.py",
 )  # fmt: skip
 
+PARALLEL_FROM = 2000  # modules; smaller trees are written in this process
+
+MODEL_SHARE = 260 / 5000  # of the modules, in the 5,000-module tree
+
+
+def scaled(modules: int, app_locality: float = 0.0) -> TreeSpec:
+    """A tree of `modules` modules with as large a share of model modules as the 5k tree."""
+    return TreeSpec(modules, round(modules * MODEL_SHARE), app_locality=app_locality)
+
+
 FULL = TreeSpec()
 QUICK = TreeSpec(modules=600, model_modules=40)
+# A monorepo: 142 apps, their relationships mostly within the app, some across apps.
+MONOREPO = scaled(50_000, app_locality=0.8)
+SMALL = scaled(1_000)  # the 1-file commit's reference
+QUICK_MONOREPO = scaled(3_000, app_locality=0.8)
+QUICK_SMALL = scaled(300)
+
+# name -> (spec, directory under benchmarks/.work)
+SCALES = {
+    "full": (FULL, "tree"),
+    "monorepo": (MONOREPO, "tree-50k"),
+    "small": (SMALL, "tree-1k"),
+    "quick": (QUICK, "tree-quick"),
+    "quick-monorepo": (QUICK_MONOREPO, "tree-quick-3k"),
+    "quick-small": (QUICK_SMALL, "tree-quick-300"),
+}
 
 PYPROJECT = """\
 [project]
@@ -66,6 +93,7 @@ class TreeInfo:
     dotted_files: list[str]  # model files with at least one dotted relationship target
     ordinary_files: list[str]
     package_files: list[str]
+    build_seconds: float = 0.0  # how long writing it took
 
     def to_json(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
@@ -75,20 +103,37 @@ class TreeInfo:
 
 def ensure_tree(spec: TreeSpec, root: Path, *, force: bool = False) -> TreeInfo:
     """Build the tree at `root` unless a tree built from the same spec and generator is there."""
-    stamp = root / STAMP
-    if not force and stamp.is_file():
-        data = json.loads(stamp.read_text())
-        if data.get("generator") == generator_hash() and data["spec"] == dataclasses.asdict(spec):
-            data.pop("generator")
-            data["spec"] = TreeSpec(**data["spec"])
-            return TreeInfo(root=root, **data)
-    return write_tree(spec, root)
+    info = None if force else stamped(root)
+    return info if info is not None and info.spec == spec else write_tree(spec, root)
+
+
+def stamped(root: Path) -> TreeInfo | None:
+    """The tree at `root` as its stamp describes it, if the current generator wrote it."""
+    try:
+        data = json.loads((root / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.pop("generator", None) != generator_hash():
+        return None
+    try:
+        data["spec"] = TreeSpec(**data["spec"])
+        return TreeInfo(root=root, **data)
+    except TypeError:  # a stamp of other fields
+        return None
+
+
+def stamped_spec(root: Path) -> TreeSpec | None:
+    info = stamped(root)
+    return info.spec if info is not None else None
 
 
 def write_tree(spec: TreeSpec, root: Path) -> TreeInfo:
     building = root.with_name(f"{root.name}.building-{os.getpid()}")
     shutil.rmtree(building, ignore_errors=True)
-    info = dataclasses.replace(_write_files(spec, building), root=root)
+    started = time.perf_counter()
+    info = _write_files(spec, building)
+    seconds = round(time.perf_counter() - started, 1)
+    info = dataclasses.replace(info, root=root, build_seconds=seconds)
     stamp = {"generator": generator_hash(), **info.to_json()}
     stamp["spec"] = dataclasses.asdict(spec)
     (building / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
@@ -100,19 +145,27 @@ def write_tree(spec: TreeSpec, root: Path) -> TreeInfo:
 def generate(spec: TreeSpec) -> Iterator[tuple[str, str]]:
     """Yield (relative path, source) for every file of the tree."""
     layout = plan_layout(spec)
-    return _sources(spec, layout, plan_models(layout, spec.seed))
+    return _sources(spec, layout, plan_models(layout, spec.seed, spec.app_locality))
 
 
-def _sources(spec: TreeSpec, layout: Layout, plans: list[ModelModule]) -> Iterator[tuple[str, str]]:
-    ambiguous = {c.name for plan in plans for c in plan.classes if is_ambiguous(c, plans)}
+def _sources(
+    spec: TreeSpec, layout: Layout, plans: list[ModelModule], share: int = 0, shares: int = 1
+) -> Iterator[tuple[str, str]]:
+    """Every file, or one share of them: every module's text depends on the plan alone."""
+    ambiguous = ambiguous_names(plans)
     by_name = {plan.module.name: plan for plan in plans}
-    yield "pyproject.toml", PYPROJECT
-    for module in layout.modules:
+    by_domain: dict[Domain | None, list[str]] = {}
+    for plan in plans:
+        by_domain.setdefault(plan.module.domain, []).extend(cls.dotted for cls in plan.classes)
+    if share == 0:
+        yield "pyproject.toml", PYPROJECT
+    for module in layout.modules[share::shares]:
         rng = random.Random(f"{spec.seed}:{module.name}")
         if module.kind == "model":
             yield module.path, model_source(by_name[module.name], ambiguous, rng)
         else:
-            yield module.path, _plain_source(module, layout, plans, rng, spec)
+            models = by_domain.get(module.domain, [])
+            yield module.path, _plain_source(module, models, rng, spec)
 
 
 def generator_hash() -> str:
@@ -124,14 +177,14 @@ def generator_hash() -> str:
 
 def _write_files(spec: TreeSpec, root: Path) -> TreeInfo:
     layout = plan_layout(spec)
-    plans = plan_models(layout, spec.seed)
-    total = 0
-    for path, text in _sources(spec, layout, plans):
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode()
-        target.write_bytes(data)
-        total += len(data) if path.endswith(".py") else 0
+    plans = plan_models(layout, spec.seed, spec.app_locality)
+    shares = 1 if spec.modules < PARALLEL_FROM else max(1, min(4, os.cpu_count() or 1))
+    if shares == 1:
+        total = _write_share(spec, root, 0, 1)
+    else:
+        with ProcessPoolExecutor(shares) as pool:
+            arguments = [(spec, root, share, shares) for share in range(shares)]
+            total = sum(pool.map(_write_share, *zip(*arguments)))
     return TreeInfo(
         root=root,
         spec=spec,
@@ -144,39 +197,50 @@ def _write_files(spec: TreeSpec, root: Path) -> TreeInfo:
     )
 
 
+def _write_share(spec: TreeSpec, root: Path, share: int, shares: int) -> int:
+    """Write one share of the files (in a worker process); return their bytes of Python."""
+    layout = plan_layout(spec)
+    plans = plan_models(layout, spec.seed, spec.app_locality)
+    total = 0
+    for path, text in _sources(spec, layout, plans, share, shares):
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode()
+        target.write_bytes(data)
+        total += len(data) if path.endswith(".py") else 0
+    return total
+
+
 def _has_dotted(plan: ModelModule) -> bool:
     return any(rel.dotted for cls in plan.classes for rel in cls.relationships)
 
 
-def _plain_source(
-    module: Module, layout: Layout, plans: list[ModelModule], rng: random.Random, spec: TreeSpec
-) -> str:
+def _plain_source(module: Module, models: list[str], rng: random.Random, spec: TreeSpec) -> str:
+    """`models`: the dotted paths of the classes mapped in the module's domain."""
     if module.name == "acme.db":
         return DB
     if module.kind == "package":
         return (
             f'"""{module.name.rpartition(".")[2].capitalize()}."""\n' if rng.random() < 0.6 else ""
         )
-    models = [
-        cls.dotted for plan in plans if plan.module.domain == module.domain for cls in plan.classes
-    ]
     mean_kb = spec.module_kb if module.kind == "ordinary" else 3.0
     return ordinary_source(module.name, module.earlier, models, rng, mean_kb)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", type=Path, help=f"default: {DEFAULT_TREE}")
-    parser.add_argument("--quick", action="store_true", help="a small tree")
+    parser.add_argument("root", nargs="?", type=Path, help="default: benchmarks/.work/<scale's>")
+    parser.add_argument("--scale", choices=SCALES, default="full", help="default: %(default)s")
+    parser.add_argument("--quick", action="store_true", help="a small tree: --scale quick")
     parser.add_argument("--modules", type=int)
     parser.add_argument("--model-modules", type=int)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--force", action="store_true", help="rebuild even if the stamp matches")
     args = parser.parse_args(argv)
-    spec = QUICK if args.quick else FULL
+    spec, directory = SCALES["quick" if args.quick else args.scale]
     overrides = {"modules": args.modules, "model_modules": args.model_modules, "seed": args.seed}
     spec = dataclasses.replace(spec, **{k: v for k, v in overrides.items() if v is not None})
-    root = args.root or DEFAULT_TREE.with_name("tree-quick" if args.quick else "tree")
+    root = args.root or WORK / directory
     started = time.perf_counter()
     info = ensure_tree(spec, root, force=args.force)
     print(describe(info), f"({time.perf_counter() - started:.1f} s)")

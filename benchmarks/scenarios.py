@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from equivalent_files import equivalent_files, findings_of, shape_of
 from make_tree import TreeInfo
 from timing import Command, environment
 
 HERE = Path(__file__).resolve().parent
+CACHE_DIR = ".fix_relationships_cache"  # the tool's default, in the project root
+WHOLE_TREE_LIMIT, WHOLE_TREE_TARGET = 1.5, "≤ 1.5×"
 PYTHON_CRASHES = ("Traceback (most recent call last):", "No module named ")
 
 
@@ -50,41 +54,82 @@ class Baseline:
     command: Command
     limit: float | None  # ours / baseline must be at most this; None: for reference only
     target: str
+    expected_code: int | None = None  # for a baseline that is ours too
 
 
 @dataclass(frozen=True)
 class Measurement:
     key: str
     title: str
+    scale: str  # the tree it runs on, e.g. "5k"
     ours: Command
     expected_code: int  # what ours should exit with on this work
     baselines: tuple[Baseline, ...]
     note: str = ""
+    warm_up: tuple[Command, ...] = ()  # run once, untimed, before the measurement's own warm-up
+    trees: tuple[Path, ...] = ()  # must not change while it is measured (a warm cache relies on it)
 
 
-def whole_tree(setup: Setup) -> Measurement:
+def scale_label(tree: TreeInfo) -> str:
+    """5000 modules -> "5k", 600 -> "600"."""
+    return f"{tree.files / 1000:g}k" if tree.files >= 1000 else str(tree.files)
+
+
+def cache_dir(tree: TreeInfo) -> Path:
+    return tree.root / CACHE_DIR
+
+
+def whole_tree_cold(setup: Setup) -> Measurement:
+    """Nothing cached: ours with `--no-cache` and no cache directory, ruff with `--no-cache`."""
+    tree = setup.tree
     ruff = setup.command("ruff UP", [setup.ruff, "check", "--select", "UP", "--no-cache", "."])
     floor = setup.command("regex floor", [setup.python, str(HERE / "floor_scan.py"), "."])
+    ours = setup.command(
+        "ours", setup.ours("--no-cache", "--check", "."), prepare=_remove_cache(tree)
+    )
     return Measurement(
         "1",
-        "`--check` over the whole tree",
-        setup.command("ours", setup.ours("--check", ".")),
+        "`--check` over the whole tree, cold",
+        scale_label(tree),
+        ours,
         1,
-        (Baseline(ruff, 2.0, "≤ 2×"), Baseline(floor, None, "reference")),
+        (Baseline(ruff, WHOLE_TREE_LIMIT, WHOLE_TREE_TARGET), Baseline(floor, None, "reference")),
+        f"ours runs with `--no-cache`, and `{CACHE_DIR}` is removed before every run of ours",
+    )
+
+
+def whole_tree_warm(setup: Setup) -> Measurement:
+    """Both caches warm: each tool's warm-up run filled it, and nothing changes in between."""
+    ruff = setup.command("ruff UP, cached", [setup.ruff, "check", "--select", "UP", "."])
+    ours = setup.command("ours", setup.ours("--check", "."))
+    return Measurement(
+        "1",
+        "`--check` over the whole tree, warm cache",
+        scale_label(setup.tree),
+        ours,
+        1,
+        (Baseline(ruff, WHOLE_TREE_LIMIT, WHOLE_TREE_TARGET),),
+        f"ours with `{CACHE_DIR}` and ruff with `.ruff_cache` as the warm-up runs left them",
+        warm_up=(ours,),
+        trees=(setup.tree.root,),
     )
 
 
 def commit_of_ordinary_files(setup: Setup) -> Measurement:
+    """As a user runs it: the cache already holds the whole tree (a prepared full run)."""
     files = random.Random(setup.tree.spec.seed).sample(setup.tree.ordinary_files, 5)
     size = sum((setup.tree.root / path).stat().st_size for path in files)
     bare = setup.command("python -c pass", [setup.python, "-c", "pass"])
     return Measurement(
         "2",
         "a commit of 5 files with nothing to do",
+        scale_label(setup.tree),
         setup.command("ours", setup.ours("--check", *files)),
         0,
         (Baseline(bare, 3.0, "≤ 3×"),),
-        f"files: {', '.join(f'`{f}`' for f in files)} ({size / 1024:.0f} KB)",
+        f"files: {', '.join(f'`{f}`' for f in files)} ({size / 1024:.0f} KB); warm cache",
+        warm_up=(_fill_cache(setup),),
+        trees=(setup.tree.root,),
     )
 
 
@@ -93,119 +138,67 @@ def commit_of_one_dotted_file(setup: Setup) -> Measurement:
     ruff = setup.command("ruff F401", [setup.ruff, "check", "--select", "F401", "--no-cache", "."])
     return Measurement(
         "3",
-        "a commit of 1 file with a dotted string, in the large tree",
+        "a commit of 1 file with a dotted string",
+        scale_label(setup.tree),
         setup.command("ours", setup.ours("--check", path)),
         1,
         (Baseline(ruff, 3.0, "≤ 3×"),),
-        f"file: `{path}`; `--check`, so the tree is not modified",
+        f"file: `{path}`; `--check`, so the tree is not modified; warm cache",
+        warm_up=(_fill_cache(setup),),
+        trees=(setup.tree.root,),
     )
 
 
-def codemod_against_libcst(setup: Setup) -> tuple[Measurement, CodemodCopies]:
-    copies = CodemodCopies.build(setup)
-    libcst = setup.command(
-        "libcst.tool",
-        [
-            setup.python,
-            "-m",
-            "libcst.tool",
-            "codemod",
-            "-x",
-            setup.command_class,
-            "--no-format",
-            ".",
-        ],
-        cwd=copies.libcst,
-        prepare=copies.reset(copies.libcst),
-        finished_marker="Finished codemodding",  # it reports per-file tracebacks and goes on
+def commit_across_scales(large: Setup, small: Setup) -> Measurement:
+    """The same-shaped 1-file commit in a large tree and in a small one, both caches warm.
+
+    A whole-tree `--check` of each tree fills its cache first, and its reports tell which
+    files are alike (`equivalent_files`).
+    """
+    print("[3] filling both caches with a whole-tree `--check` ...", flush=True)
+    large_findings, small_findings = (findings_of(fill_cache(s)) for s in (large, small))
+    small_path, large_path = equivalent_files(
+        small.tree, small_findings, large.tree, large_findings
     )
-    ours = setup.command(
-        "ours", setup.ours("."), cwd=copies.ours, prepare=copies.reset(copies.ours)
+    shapes = (
+        shape_of(large.tree.root, large_path, large_findings),
+        shape_of(small.tree.root, small_path, small_findings),
     )
-    return (
-        Measurement(
-            "4",
-            "the same rewrite through `python -m libcst.tool codemod`",
-            ours,
-            1,
-            (Baseline(libcst, 1 / 20, "≥ 20× faster (ratio ≤ 0.05)"),),
-            copies.describe(),
-        ),
-        copies,
+    big, little = scale_label(large.tree), scale_label(small.tree)
+    reference = small.command(f"ours, {little} tree", small.ours("--check", small_path))
+    ruff = large.command("ruff F401", [large.ruff, "check", "--select", "F401", "--no-cache", "."])
+    return Measurement(
+        "3",
+        f"a commit of 1 file with a dotted string, against the same in a {little}-module tree",
+        big,
+        large.command("ours", large.ours("--check", large_path)),
+        1,
+        (Baseline(reference, 2.0, "≤ 2×", expected_code=1), Baseline(ruff, None, "reference")),
+        f"files: `{large_path}` in the {big} tree ({shapes[0]}) and `{small_path}` in the "
+        f"{little} tree ({shapes[1]}); `--check`, so nothing is modified; both caches warm",
+        trees=(large.tree.root, small.tree.root),
     )
 
 
-@dataclass(frozen=True)
-class CodemodCopies:
-    """A pristine set of files, and the two copies each tool rewrites (fresh every run)."""
-
-    source: Path
-    ours: Path
-    libcst: Path
-    files: int
-    size: int
-    model_files: int
-    package_files: int
-    whole_tree: bool
-
-    @classmethod
-    def build(cls, setup: Setup) -> CodemodCopies:
-        tree = setup.tree
-        wanted = _codemod_subset(tree, setup.codemod_files)
-        source = setup.work / "codemod-source"
-        shutil.rmtree(source, ignore_errors=True)
-        for path in [*wanted, "pyproject.toml"]:
-            (source / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(tree.root / path, source / path)
-        size = sum((tree.root / path).stat().st_size for path in wanted)
-        models = len(set(wanted) & set(tree.model_files))
-        packages = sum(path.endswith("/__init__.py") for path in wanted)
-        whole = len(wanted) == tree.files
-        return cls(
-            source,
-            setup.work / "codemod-ours",
-            setup.work / "codemod-libcst",
-            len(wanted),
-            size,
-            models,
-            packages,
-            whole,
-        )
-
-    def reset(self, copy: Path) -> Callable[[], None]:
-        def reset() -> None:
-            shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(self.source, copy)
-
-        return reset
-
-    def describe(self) -> str:
-        scope = "the whole tree" if self.whole_tree else "a subset of the tree"
-        return (
-            f"both run on {scope}: {self.files} files, {self.size / 1e6:.1f} MB, "
-            f"all {self.model_files} model files, {self.package_files} `__init__.py`, "
-            f"{self.files - self.model_files - self.package_files} other modules; "
-            "each run starts from a fresh copy"
-        )
+def fill_cache(setup: Setup) -> str:
+    """Run ours over the whole tree, as a user's earlier run would have; return its output."""
+    command = _fill_cache(setup)
+    result = subprocess.run(
+        command.argv, cwd=command.cwd, env=dict(command.env), capture_output=True, text=True,
+        errors="replace",
+    )  # fmt: skip
+    return result.stdout + result.stderr
 
 
-def _codemod_subset(tree: TreeInfo, count: int) -> list[str]:
-    """All model files, the packages and `db.py` they need, then ordinary files up to `count`."""
-    if count <= 0 or count >= tree.files:
-        return sorted(p.relative_to(tree.root).as_posix() for p in tree.root.glob("src/**/*.py"))
-    needed = {"src/acme/db.py"} | set(tree.model_files)
-    for path in tree.model_files:
-        parts = Path(path).parent.parts
-        for depth in range(2, len(parts) + 1):
-            needed.add("/".join(parts[:depth]) + "/__init__.py")
-    ordinary = random.Random(tree.spec.seed).sample(tree.ordinary_files, len(tree.ordinary_files))
-    for path in ordinary:
-        if len(needed) >= count:
-            break
-        needed.add(path)
-        parts = Path(path).parent.parts
-        needed.update("/".join(parts[:d]) + "/__init__.py" for d in range(2, len(parts) + 1))
-    return sorted(needed)
+def _fill_cache(setup: Setup) -> Command:
+    return setup.command("ours, filling the cache", setup.ours("--check", "."))
+
+
+def _remove_cache(tree: TreeInfo) -> Callable[[], None]:
+    def remove() -> None:
+        shutil.rmtree(cache_dir(tree), ignore_errors=True)
+
+    return remove
 
 
 def _median_sized(root: Path, paths: list[str]) -> str:

@@ -7,6 +7,7 @@ their own.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -18,11 +19,12 @@ from source_templates import CLASSES, FUNCTIONS, LEGACY, LOOKALIKE, USES_MODEL, 
 # Nouns that never collide with the fixed parameter and local names of the templates.
 ARGUMENTS = tuple(noun for noun in words.NOUNS if noun not in ("message", "row", "page"))
 
+# (a word the pattern needs, so most modules skip the slow regex; pattern, import)
 STDLIB = (
-    (r"\bdatetime\.", "import datetime"),
-    (r"\blogging\.", "import logging"),
-    (r"@dataclass\b", "from dataclasses import dataclass"),
-    (r"\bDecimal\(|[:>] Decimal\b", "from decimal import Decimal"),
+    ("datetime.", r"\bdatetime\.", "import datetime"),
+    ("logging.", r"\blogging\.", "import logging"),
+    ("@dataclass", r"@dataclass\b", "from dataclasses import dataclass"),
+    ("Decimal", r"\bDecimal\(|[:>] Decimal\b", "from decimal import Decimal"),
 )
 TYPING = ("Any", "List", "Optional")
 
@@ -51,8 +53,8 @@ def ordinary_source(
 
 def import_block(body: str, third_party: list[str], project: list[str]) -> str:
     """The imports a module body needs, grouped stdlib / third party / project."""
-    stdlib = [line for pattern, line in STDLIB if re.search(pattern, body)]
-    typing = [name for name in TYPING if re.search(rf"\b{name}\b", body)]
+    stdlib = [line for word, pattern, line in STDLIB if word in body and re.search(pattern, body)]
+    typing = [name for name in TYPING if name in body and re.search(rf"\b{name}\b", body)]
     if typing:
         stdlib.append(f"from typing import {', '.join(typing)}")
     groups = [["from __future__ import annotations"], stdlib, third_party, project]
@@ -98,13 +100,19 @@ def _participle(verb: str) -> str:
     return irregular.get(verb, verb + "d" if verb.endswith("e") else verb + "ed")
 
 
+@functools.cache
+def _paragraph(sentences: tuple[str, ...]) -> str:
+    """Wrapped once per choice of sentences: `_fill` runs for every function of every module."""
+    return textwrap.fill(" ".join(sentences), 88)
+
+
 def _fill(rng: random.Random, name: str) -> dict[str, str]:
     package, _, last = name.rpartition(".")
     verb, noun, noun2 = rng.choice(words.VERBS), rng.choice(words.NOUNS), rng.choice(words.NOUNS)
     arg, arg2 = rng.sample(ARGUMENTS, 2)
     return {
         "title": f"{last.replace('_', ' ').capitalize()} for {package}.",
-        "paragraph": textwrap.fill(" ".join(rng.sample(words.SENTENCES, 3)), 88),
+        "paragraph": _paragraph(tuple(rng.sample(words.SENTENCES, 3))),
         "func": f"{verb}_{noun}_{noun2}",
         "Verb": verb.capitalize(),
         "done": _participle(verb),

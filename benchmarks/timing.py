@@ -15,6 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Unset for every command, so that each tool's cache is where the harness warms and clears it:
+# `<tree>/.fix_relationships_cache` and `<tree>/.ruff_cache`.
+CACHE_VARIABLES = ("FIX_RELATIONSHIPS_CACHE_DIR", "RUFF_CACHE_DIR", "RUFF_NO_CACHE")
+
 
 @dataclass(frozen=True)
 class Command:
@@ -127,6 +131,6 @@ def _verdict(command: Command, sample: Sample) -> str | None:
 
 def environment(repo_root: Path) -> dict[str, str]:
     """The environment every command runs in: ours must be importable from the repo root."""
-    env = dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name not in CACHE_VARIABLES}
     env["PYTHONPATH"] = str(repo_root)
     return env

@@ -21,6 +21,7 @@ class TreeSpec:
     model_modules: int = 260
     module_kb: float = 14.7  # mean size of an ordinary module
     seed: int = 20240601
+    app_locality: float = 0.0  # how often a relationship's parent is in the child's own app
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,23 @@ def plan_layout(spec: TreeSpec) -> Layout:
     return Layout(tuple(modules), tuple(domains))
 
 
+def app_names() -> tuple[str, ...]:
+    """APPS, then each of them per variant (sales_eu, billing_eu, ...): up to 176 apps."""
+    variants = tuple(f"{app}_{variant}" for variant in words.APP_VARIANTS for app in words.APPS)
+    return words.APPS + variants
+
+
 def _plan_domains(spec: TreeSpec, rng: random.Random) -> list[Domain]:
-    n_apps = max(2, min(len(words.APPS), spec.modules // 350))
+    apps = app_names()
+    n_apps = max(2, min(len(apps), spec.modules // 350))
     n_domains = max(3, spec.modules // 40)
-    per_app = {app: rng.sample(sorted(words.DOMAINS), len(words.DOMAINS)) for app in words.APPS}
+    if n_domains > n_apps * len(words.DOMAINS):
+        raise ValueError(f"{spec.modules} modules need more than {len(apps)} apps")
+    named = apps[: max(n_apps, len(words.APPS))]
+    per_app = {app: rng.sample(sorted(words.DOMAINS), len(words.DOMAINS)) for app in named}
     domains = []
     for index in range(n_domains):
-        app = words.APPS[index % n_apps]
+        app = apps[index % n_apps]
         plural = per_app[app][index // n_apps]
         domains.append(Domain(app, plural, words.DOMAINS[plural]))
     return domains
@@ -81,7 +92,7 @@ def _root_modules(domains: list[Domain]) -> list[Module]:
     root = words.ROOT_PACKAGE
     modules = [Module(root, "package")]
     modules += [Module(f"{root}.{name}", "root") for name in ROOT_MODULES[1:]]
-    for app in sorted({domain.app for domain in domains}, key=words.APPS.index):
+    for app in sorted({domain.app for domain in domains}, key=app_names().index):
         modules.append(Module(f"{root}.{app}", "package"))
     modules += [Module(domain.package, "package", domain) for domain in domains]
     return modules

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import vocabulary as words
@@ -93,12 +94,12 @@ class ModelModule:
         return names | {imp.alias or imp.name for imp in self.imports}
 
 
-def plan_models(layout: Layout, seed: int) -> list[ModelModule]:
+def plan_models(layout: Layout, seed: int, locality: float = 0.0) -> list[ModelModule]:
     rng = random.Random(f"{seed}:models")
     plans = [_new_module(module, rng) for module in layout.of_kind("model")]
     _add_classes(plans, rng)
     _add_ambiguous_twins(plans, rng)
-    planner = _RelationshipPlanner(plans, rng)
+    planner = _RelationshipPlanner(plans, rng, locality)
     planner.plan()
     _add_lookalikes(plans, rng)
     return plans
@@ -116,8 +117,10 @@ def plural(word: str) -> str:
     return word + "s"
 
 
-def is_ambiguous(cls: MappedClass, plans: list[ModelModule]) -> bool:
-    return sum(c.name == cls.name for plan in plans for c in plan.classes) > 1
+def ambiguous_names(plans: list[ModelModule]) -> set[str]:
+    """The class names mapped more than once."""
+    counts = Counter(cls.name for plan in plans for cls in plan.classes)
+    return {name for name, count in counts.items() if count > 1}
 
 
 def _new_module(module: Module, rng: random.Random) -> ModelModule:
@@ -140,7 +143,7 @@ def _add_classes(plans: list[ModelModule], rng: random.Random) -> None:
         for suffix in _suffixes(plan, rng):
             name = domain.stem + suffix
             if name in taken:
-                name = domain.app.capitalize() + name
+                name = "".join(word.capitalize() for word in domain.app.split("_")) + name
             if name in taken:
                 continue
             taken.add(name)
@@ -174,14 +177,18 @@ def _add_ambiguous_twins(plans: list[ModelModule], rng: random.Random) -> None:
 
 
 class _RelationshipPlanner:
-    def __init__(self, plans: list[ModelModule], rng: random.Random) -> None:
+    def __init__(self, plans: list[ModelModule], rng: random.Random, locality: float) -> None:
         self.plans = plans
         self.rng = rng
+        self.locality = locality  # how often a parent is picked from the child's own app
         self.by_module = {plan.module.name: plan for plan in plans}
         self.classes = [cls for plan in plans for cls in plan.classes]
-        self.ambiguous = {cls.name for cls in self.classes if is_ambiguous(cls, plans)}
+        self.ambiguous = ambiguous_names(plans)
         self.pairs: set[frozenset[str]] = set()
         self.imports: dict[str, set[str]] = {plan.module.name: set() for plan in plans}
+        # The classes planned so far, by module and by app, in planning order.
+        self.earlier_in_module: dict[str, list[MappedClass]] = {}
+        self.earlier_in_app: dict[str, list[MappedClass]] = {}
 
     def plan(self) -> None:
         for index, child in enumerate(self.classes):
@@ -192,17 +199,31 @@ class _RelationshipPlanner:
             if self.rng.random() < 0.07 and child.name not in self.ambiguous:
                 self._self_reference(child)
             if index and self.rng.random() < 0.05:
-                self._many_to_many(child, self.rng.choice(self.classes[:index]))
+                self._many_to_many(child, self.rng.choice(self._wider(child, self.classes[:index])))
+            self.earlier_in_module.setdefault(child.module, []).append(child)
+            self.earlier_in_app.setdefault(self._app(child), []).append(child)
 
     def _pick_parent(self, child: MappedClass, earlier: list[MappedClass]) -> MappedClass | None:
-        same_module = [cls for cls in earlier if cls.module == child.module]
-        pool = same_module if same_module and self.rng.random() < 0.3 else earlier
-        parent = self.rng.choice(pool)
+        same_module = self.earlier_in_module.get(child.module, [])
+        pool = same_module if same_module and self.rng.random() < 0.3 else None
+        parent = self.rng.choice(pool or self._wider(child, earlier))
         key = frozenset((parent.dotted, child.dotted))
         if key in self.pairs or parent is child:
             return None
         self.pairs.add(key)
         return parent
+
+    def _wider(self, child: MappedClass, earlier: list[MappedClass]) -> list[MappedClass]:
+        """Where a parent from another module comes from: mostly the child's app, in a monorepo."""
+        same_app = self.earlier_in_app.get(self._app(child), [])
+        if self.locality and same_app and self.rng.random() < self.locality:
+            return same_app
+        return earlier
+
+    def _app(self, cls: MappedClass) -> str:
+        domain = self.by_module[cls.module].module.domain
+        assert domain is not None
+        return domain.app
 
     def _one_to_many(self, parent: MappedClass, child: MappedClass) -> None:
         fk = child.free_attribute(f"{snake(parent.name)}_id")
@@ -290,7 +311,7 @@ class _RelationshipPlanner:
 
 
 def _add_lookalikes(plans: list[ModelModule], rng: random.Random) -> None:
-    ambiguous = {cls.name for plan in plans for cls in plan.classes if is_ambiguous(cls, plans)}
+    ambiguous = ambiguous_names(plans)
     for plan in plans:
         if rng.random() >= 0.1:
             continue

@@ -10,6 +10,11 @@ APPS = (
     "compliance", "procurement", "notifications",
 )  # fmt: skip
 
+# A monorepo has more apps than APPS: the same products again, per market or channel.
+APP_VARIANTS = (
+    "eu", "us", "apac", "latam", "b2b", "retail", "mobile", "partner", "internal", "legacy",
+)  # fmt: skip
+
 # plural package name -> singular class stem
 DOMAINS = {
     "orders": "Order", "invoices": "Invoice", "customers": "Customer", "products": "Product",
