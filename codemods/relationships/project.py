@@ -87,7 +87,7 @@ class Project:
         self.file_set = frozenset(self.files)
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
-        self._by_last: Optional[dict[str, list[str]]] = None
+        self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
         self._class_index: Optional[dict[str, list[str]]] = None
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
         self.workers = workers or Workers(enabled=False)
@@ -133,16 +133,19 @@ class Project:
         return frozenset(self._from_package.get(package, ()))
 
     def modules_ending_with(self, suffix: Sequence[str]) -> list[str]:
+        """Files whose full name ends with `suffix`, in file order (indexed by the last two
+        parts: a monorepo has thousands of `models.py`)."""
         if self._by_last is None:
             self._by_last = {}
             for relpath in self.files:
                 name = self.full_name(relpath)
                 if name:
-                    self._by_last.setdefault(name[-1], []).append(relpath)
-        n = len(suffix)
-        return [
-            f for f in self._by_last.get(suffix[-1], []) if self.full_name(f)[-n:] == tuple(suffix)
-        ]
+                    self._by_last.setdefault(name[-2:], []).append(relpath)
+                    if len(name) > 1:
+                        self._by_last.setdefault(name[-1:], []).append(relpath)
+        wanted = tuple(suffix)
+        n = len(wanted)
+        return [f for f in self._by_last.get(wanted[-2:], []) if self.full_name(f)[-n:] == wanted]
 
     # -- facts -----------------------------------------------------------------------------
     def read(self, relpath: str) -> bytes:

@@ -30,6 +30,7 @@ class Refusals:
         self.project = project
         self.registration = registration
         self._duplicates: dict[str, Optional[tuple[str, str]]] = {}
+        self._clashes: dict[str, Optional[tuple[str, str]]] = {}
 
     def refuse(self, file: str, ref: Reference, target: Target) -> Optional[Refusal]:
         return (
@@ -65,32 +66,45 @@ class Refusals:
         )
 
     def _duplicate_definitions(self, file: str, target: Target) -> Optional[Refusal]:
-        before = self.registration.closure(file)
-        loaded = self.registration.closure(target.file) - before
-        for module in sorted(loaded):
-            for table in self.project.tables_of(module):
-                others = [
-                    f
-                    for f in self.project.files_with_table(table)
-                    if f != module and not is_test_file(f) and self._defines_table(f, table)
-                ]
-                if others and self._defines_table(module, table):
-                    return (
-                        "duplicate",
-                        f"importing {self._name(target.file)} loads {module}, which defines the "
-                        f"table {table!r} that {others[0]} defines too: the import could change "
-                        "which definition wins",
-                    )
-            clash = self._duplicate_class(module)
-            if clash is not None:
-                name, other = clash
-                return (
-                    "duplicate",
-                    f"importing {self._name(target.file)} loads {module}, which defines the "
-                    f"mapped class {name} that {other} defines too: the bare name {name} would "
-                    "become ambiguous",
-                )
-        return None
+        loaded = self.registration.loaded_by(file, target.file)
+        clashing = [m for m in loaded if self._clash(m) is not None]
+        if not clashing:
+            return None
+        module = min(clashing)
+        table, other = self._clash(module) or ("", "")
+        if table:
+            return (
+                "duplicate",
+                f"importing {self._name(target.file)} loads {module}, which defines the "
+                f"table {table!r} that {other} defines too: the import could change "
+                "which definition wins",
+            )
+        name, other = self._duplicate_class(module) or ("", "")
+        return (
+            "duplicate",
+            f"importing {self._name(target.file)} loads {module}, which defines the "
+            f"mapped class {name} that {other} defines too: the bare name {name} would "
+            "become ambiguous",
+        )
+
+    def _clash(self, module: str) -> Optional[tuple[str, str]]:
+        """What makes loading `module` unsafe: (a table it defines, the other file defining
+        it), or ("", the other file) for a mapped class defined twice; None if nothing."""
+        if module not in self._clashes:
+            self._clashes[module] = self._find_clash(module)
+        return self._clashes[module]
+
+    def _find_clash(self, module: str) -> Optional[tuple[str, str]]:
+        for table in self.project.tables_of(module):
+            others = [
+                f
+                for f in self.project.files_with_table(table)
+                if f != module and not is_test_file(f) and self._defines_table(f, table)
+            ]
+            if others and self._defines_table(module, table):
+                return table, others[0]
+        clash = self._duplicate_class(module)
+        return None if clash is None else ("", clash[1])
 
     def _defines_table(self, file: str, table: str) -> bool:
         """A top-level class with `__tablename__ = table`, or a module-level `Table(table, ...)`

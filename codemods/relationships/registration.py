@@ -82,7 +82,9 @@ class Registration:
         self.project = project
         self.additions = Additions()
         self._base_events: dict[str, tuple[tuple[_Event, ...], float]] = {}
-        self._closures: dict[str, set[str]] = {}
+        self._closures: dict[str, int] = {}
+        self._indices: dict[str, int] = {}
+        self._files: list[str] = []
         self._names: dict[str, set[str]] = {}
         self._merged: dict[tuple[str, tuple[AddedImport, ...]], list[_Event]] = {}
         self._chains: dict[str, list[str]] = {}
@@ -125,33 +127,69 @@ class Registration:
             self._executed[key] = list(self.project.executed_by_import(importer, target))
         return self._executed[key]
 
+    # Closures are bit sets (Python ints), one bit per file: a monorepo's closures overlap in
+    # thousands of files, and a union or a membership test on an int is one C operation.
+    def _bit(self, file: str) -> int:
+        index = self._indices.get(file)
+        if index is None:
+            index = self._indices[file] = len(self._files)
+            self._files.append(file)
+        return index
+
+    def _closure(self, file: str) -> int:
+        """The closure of `file` as a bit set (kept up to date as this run adds imports)."""
+        found = self._closures.get(file)
+        if found is not None:
+            return found
+        seen = 0
+        queue = deque(self.entry_chain(file))
+        while queue:
+            current = queue.popleft()
+            bit = 1 << self._bit(current)
+            if seen & bit:
+                continue
+            known = self._closures.get(current)
+            if known is not None:
+                seen |= known  # all that importing it runs (a part of this closure)
+                continue
+            seen |= bit
+            queue.extend(self.edges(current))
+        self._closures[file] = seen
+        return seen
+
     def closure(self, file: str) -> set[str]:
-        """Every project file that runs when `file` is imported alone (kept up to date as this
-        run adds imports: do not change the set)."""
-        if file not in self._closures:
-            seen = set(self.entry_chain(file))
-            queue = deque(seen)
-            while queue:
-                for nxt in self.edges(queue.popleft()):
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        queue.append(nxt)
-            self._closures[file] = seen
-        return self._closures[file]
+        """Every project file that runs when `file` is imported alone."""
+        return self._members(self._closure(file))
+
+    def loaded_by(self, file: str, target: str) -> set[str]:
+        """The files that importing `target` from `file` runs that `file` did not run already."""
+        return self._members(self._closure(target) & ~self._closure(file))
+
+    def _members(self, bits: int) -> set[str]:
+        found = set()
+        text = bin(bits)
+        top = len(text) - 1
+        index = text.find("1", 2)
+        while index != -1:
+            found.add(self._files[top - index])
+            index = text.find("1", index + 1)
+        return found
 
     def add(self, file: str, target: str, where: str, name: Optional[str] = None) -> None:
         """Record an import this run adds. Whatever ran `file` now also runs all that importing
         `target` runs (and `target`'s own closure cannot change: if it reaches `file`, it
         already holds `target`)."""
         self.additions.add(file, target, where, name)
-        affected = [seen for seen in self._closures.values() if file in seen]
-        if affected:
-            extra = self.closure(target)
-            for seen in affected:
-                seen |= extra
+        bit = 1 << self._bit(file)
+        if not any(seen & bit for seen in self._closures.values()):
+            return
+        extra = self._closure(target)
+        for owner, seen in self._closures.items():
+            if seen & bit:
+                self._closures[owner] = seen | extra
 
     def registered(self, file: str, target: str) -> bool:
-        return target in self.closure(file)
+        return bool(self._closure(file) >> self._bit(target) & 1)
 
     def cycle(self, file: str, target: str) -> Optional[str]:
         """The cycle `file -> target -> ... -> file` a runtime import would close, described."""

@@ -42,14 +42,16 @@ def digest(
     import hashlib
 
     versions: list[tuple[str, object]] = []
+    base = os.path.join(str(root), "")
+    files = dict(given)
+    files.update((f, base + f) for f in project_files if f not in files)
     try:
-        for key, path in [*given, *((f, str(root / f)) for f in project_files)]:
+        for key, path in files.items():
             stamp = stamp_of(os.stat(path))
             # A file changed within a second may change again unseen by its stat: its bytes
             # tell instead.
-            versions.append(
-                (key, content_digest(read_bytes(Path(path)))) if cache.racy(stamp) else (key, stamp)
-            )
+            version = content_digest(read_bytes(Path(path))) if cache.racy(stamp) else stamp
+            versions.append((key, version))
     except OSError:
         return None
     text = repr((cache.key, settings, list(paths), [tuple(f) for f in before], versions))
