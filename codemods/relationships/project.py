@@ -60,6 +60,9 @@ def module_parts(relpath: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
+_INDEXED = 3  # name parts the module index is keyed by
+
+
 def summary(path: str) -> Optional[bytes]:
     """A module's summary, pickled (for the cache and for a worker to send); None if the file
     cannot be read or parsed."""
@@ -133,19 +136,20 @@ class Project:
         return frozenset(self._from_package.get(package, ()))
 
     def modules_ending_with(self, suffix: Sequence[str]) -> list[str]:
-        """Files whose full name ends with `suffix`, in file order (indexed by the last two
-        parts: a monorepo has thousands of `models.py`)."""
+        """Files whose full name ends with `suffix`, in file order (indexed by up to their last
+        three parts: a monorepo has thousands of `models.py` and `models/core.py`)."""
         if self._by_last is None:
             self._by_last = {}
             for relpath in self.files:
                 name = self.full_name(relpath)
-                if name:
-                    self._by_last.setdefault(name[-2:], []).append(relpath)
-                    if len(name) > 1:
-                        self._by_last.setdefault(name[-1:], []).append(relpath)
+                for size in range(1, min(len(name), _INDEXED) + 1):
+                    self._by_last.setdefault(name[-size:], []).append(relpath)
         wanted = tuple(suffix)
         n = len(wanted)
-        return [f for f in self._by_last.get(wanted[-2:], []) if self.full_name(f)[-n:] == wanted]
+        indexed = self._by_last.get(wanted[-_INDEXED:], [])
+        return (
+            indexed if n <= _INDEXED else [f for f in indexed if self.full_name(f)[-n:] == wanted]
+        )
 
     # -- facts -----------------------------------------------------------------------------
     def read(self, relpath: str) -> bytes:

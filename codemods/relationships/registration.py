@@ -82,7 +82,7 @@ class Registration:
         self.project = project
         self.additions = Additions()
         self._base_events: dict[str, tuple[tuple[_Event, ...], float]] = {}
-        self._closures: dict[str, int] = {}
+        self._reaches: dict[str, int] = {}
         self._indices: dict[str, int] = {}
         self._files: list[str] = []
         self._names: dict[str, set[str]] = {}
@@ -127,8 +127,8 @@ class Registration:
             self._executed[key] = list(self.project.executed_by_import(importer, target))
         return self._executed[key]
 
-    # Closures are bit sets (Python ints), one bit per file: a monorepo's closures overlap in
-    # thousands of files, and a union or a membership test on an int is one C operation.
+    # Reachability as bit sets (Python ints), one bit per file: a monorepo's closures overlap
+    # in thousands of files, and a union or a membership test on an int is one C operation.
     def _bit(self, file: str) -> int:
         index = self._indices.get(file)
         if index is None:
@@ -136,25 +136,35 @@ class Registration:
             self._files.append(file)
         return index
 
-    def _closure(self, file: str) -> int:
-        """The closure of `file` as a bit set (kept up to date as this run adds imports)."""
-        found = self._closures.get(file)
+    def _reach(self, file: str) -> int:
+        """The files `file` itself runs (its imports, transitively), as a bit set; kept up to
+        date as this run adds imports. What a module reaches holds all that anything it
+        reaches does, so a known set is taken whole instead of being walked again."""
+        found = self._reaches.get(file)
         if found is not None:
             return found
         seen = 0
-        queue = deque(self.entry_chain(file))
+        queue = deque([file])
         while queue:
             current = queue.popleft()
             bit = 1 << self._bit(current)
             if seen & bit:
                 continue
-            known = self._closures.get(current)
+            known = self._reaches.get(current)
             if known is not None:
-                seen |= known  # all that importing it runs (a part of this closure)
+                seen |= known
                 continue
             seen |= bit
             queue.extend(self.edges(current))
-        self._closures[file] = seen
+        self._reaches[file] = seen
+        return seen
+
+    def _closure(self, file: str) -> int:
+        """What importing `file` alone runs: its packages' `__init__.py` files and itself, and
+        all they reach."""
+        seen = 0
+        for start in self.entry_chain(file):
+            seen |= self._reach(start)
         return seen
 
     def closure(self, file: str) -> set[str]:
@@ -181,12 +191,14 @@ class Registration:
         already holds `target`)."""
         self.additions.add(file, target, where, name)
         bit = 1 << self._bit(file)
-        if not any(seen & bit for seen in self._closures.values()):
+        if not any(seen & bit for seen in self._reaches.values()):
             return
-        extra = self._closure(target)
-        for owner, seen in self._closures.items():
+        extra = 0
+        for runs in self._runs(file, target):
+            extra |= self._reach(runs)
+        for owner, seen in self._reaches.items():
             if seen & bit:
-                self._closures[owner] = seen | extra
+                self._reaches[owner] = seen | extra
 
     def registered(self, file: str, target: str) -> bool:
         return bool(self._closure(file) >> self._bit(target) & 1)
@@ -220,9 +232,9 @@ class Registration:
     def prove_late(self, file: str, target: str) -> Optional[str]:
         """None if `file` importing `target` at its end works whichever module of the resulting
         cycle is imported first; otherwise the first failure, described."""
+        cycle = self._strongly_connected(file, target)
         self.additions.add(file, target, LATE)
         try:
-            cycle = self._strongly_connected(file)
             if not self._may_fail(cycle):
                 return None
             if len(cycle) > MAX_CYCLE:
@@ -250,27 +262,14 @@ class Registration:
                     return True
         return False
 
-    def _strongly_connected(self, file: str) -> set[str]:
-        """The modules that `file` reaches and that reach `file` back."""
-        forward: dict[str, Sequence[str]] = {}
-        queue = deque([file])
-        while queue:
-            current = queue.popleft()
-            if current not in forward:
-                forward[current] = self.edges(current)
-                queue.extend(n for n in forward[current] if n not in forward)
-        backward: dict[str, list[str]] = {}
-        for source, targets in forward.items():
-            for nxt in targets:
-                backward.setdefault(nxt, []).append(source)
-        found = {file}
-        queue.append(file)
-        while queue:
-            for source in backward.get(queue.popleft(), ()):
-                if source not in found:
-                    found.add(source)
-                    queue.append(source)
-        return found
+    def _strongly_connected(self, file: str, target: str) -> set[str]:
+        """The modules that `file` reaches once it imports `target`, and that reach `file`
+        back (a path back to `file` never needs the new import, which starts there)."""
+        forward = self._reach(file)
+        for runs in self._runs(file, target):
+            forward |= self._reach(runs)
+        bit = 1 << self._bit(file)
+        return {file} | {m for m in self._members(forward) if self._reach(m) & bit}
 
     def _name(self, file: str) -> str:
         return display_name(self.project, file, import_root(self.project, file, file))
