@@ -8,6 +8,7 @@ back plain, picklable results; the decisions then run in order in this process.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Optional
 
@@ -74,7 +75,47 @@ def analyse_all(
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
     workers.restart()  # fork anew: the workers must see the project as it is now
-    return iter(workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4))
+    results = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4)
+    ahead = _Ahead(jobs, iter(results), project)
+    project.lookahead = ahead.wait_for
+    return ahead
+
+
+class _Ahead:
+    """The workers' analyses, in order. A summary asked for before its file's turn is taken
+    from its analysis (the ones before it are kept until their turn): waiting for the
+    workers, which are ahead, costs less than parsing the file again here."""
+
+    def __init__(self, jobs: Sequence[Job], results: Iterator[Analysis], project: Project):
+        self._position = {job.file: index for index, job in enumerate(jobs)}
+        self._files = [job.file for job in jobs]
+        self._results = results
+        self._project = project
+        self._arrived: deque[Analysis] = deque()
+        self._received = 0
+
+    def __iter__(self) -> Iterator[Analysis]:
+        return self
+
+    def __next__(self) -> Analysis:
+        if self._arrived:
+            return self._arrived.popleft()
+        analysis = next(self._results)
+        self._received += 1
+        return analysis
+
+    def wait_for(self, file: str) -> bool:
+        """Whether `file`'s summary is now known (False: it is not one of the jobs, or its
+        turn has passed)."""
+        index = self._position.get(file)
+        if index is None or index < self._received:
+            return False
+        while self._received <= index:
+            analysis = next(self._results)
+            self._arrived.append(analysis)
+            self._project.set_info(self._files[self._received], analysis.info)
+            self._received += 1
+        return True
 
 
 MIN_JOBS = 24  # below this, forking the workers costs more than analysing here

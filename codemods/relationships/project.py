@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 import keyword
+import os
 import pickle
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -95,8 +96,11 @@ class Project:
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
         self.workers = workers or Workers(enabled=False)
         self.cache = cache or FactCache(None, "")
+        # Fills in a summary that an analysis already under way will deliver (analysis.py).
+        self.lookahead: Optional[Callable[[str], bool]] = None
         self._indented: set[tuple[str, str]] = set()
         self._full_names: dict[str, tuple[str, ...]] = {}
+        self._directory_names: dict[str, tuple[str, ...]] = {}
         self._resolved: dict[tuple[str, int, str], Optional[ModuleRef]] = {}
         self._edges: dict[str, list[str]] = {}
         self._imperative: set[str] = set()
@@ -106,13 +110,31 @@ class Project:
 
     # -- names ---------------------------------------------------------------------------
     def full_name(self, relpath: str) -> tuple[str, ...]:
-        if relpath not in self._full_names:
-            parts = module_parts(relpath)
-            start = len(parts)
-            while start > 0 and is_identifier(parts[start - 1]):
-                start -= 1
-            self._full_names[relpath] = tuple(parts[start:])
-        return self._full_names[relpath]
+        found = self._full_names.get(relpath)
+        if found is None:
+            directory, _, name = relpath.rpartition("/")
+            stem = name[: -len(".py")]
+            if stem == "__init__":
+                found = self._directory_name(directory)
+            elif is_identifier(stem):
+                found = (*self._directory_name(directory), stem)
+            else:
+                found = ()
+            self._full_names[relpath] = found
+        return found
+
+    def _directory_name(self, directory: str) -> tuple[str, ...]:
+        """The longest dotted suffix of the directory's path made of identifiers (shared by
+        the files of the directory: worked out once)."""
+        found = self._directory_names.get(directory)
+        if found is None:
+            parent, _, name = directory.rpartition("/")
+            if not directory or not is_identifier(name):
+                found = ()
+            else:
+                found = (*self._directory_name(parent), name)
+            self._directory_names[directory] = found
+        return found
 
     def name_under(self, relpath: str, root: str) -> Optional[tuple[str, ...]]:
         """The module name of `relpath` when `root` is on sys.path, if it is importable so."""
@@ -161,7 +183,7 @@ class Project:
 
     def info(self, relpath: str) -> Optional[ModuleInfo]:
         """The module's facts, or None if it cannot be read or parsed."""
-        if relpath not in self._infos:
+        if relpath not in self._infos and not (self.lookahead and self.lookahead(relpath)):
             self._infos[relpath] = self._parse(relpath)
         return self._infos[relpath]
 
@@ -230,7 +252,8 @@ class Project:
         facts of the files this run already read)."""
         if self._class_index is None:
             self._class_index = {}
-            missing = [(f, str(self.root / f)) for f in self.files if f not in self._facts]
+            base = os.path.join(str(self.root), "")
+            missing = [(f, base + f) for f in self.files if f not in self._facts]
             scans = scan_files(missing, self.workers, self.cache, text=False)
             self._facts.update((f, scan.facts) for (f, _), scan in zip(missing, scans))
             for relpath in self.files:
