@@ -689,7 +689,10 @@ def test_git_sees_nothing_new_after_a_run(project_dir: Path) -> None:
     assert _git(project_dir, "status", "--porcelain", "--untracked-files=all") == ""
 
 
-@pytest.mark.parametrize("mode", [pytest.param(m, id=m) for m in MODES])
+@pytest.mark.parametrize(
+    "mode",
+    [pytest.param(m, id=m, marks=() if m == "check" else pytest.mark.slow) for m in MODES],
+)
 def test_no_cache_reads_none_and_writes_none(project_dir: Path, mode: str) -> None:
     _layout(SEED_PROJECT)(project_dir)
     result = run(project_dir, *MODES[mode], "--no-cache", ".")
@@ -712,8 +715,8 @@ def test_no_cache_leaves_an_existing_cache_as_it_is(project_dir: Path) -> None:
 # Run from saas/: the flag is relative to it, the configuration to the project root.
 CHOSEN = [
     pytest.param("flag", "config", "env", "flag", id="flag-over-config-and-env"),
-    pytest.param("flag", None, "env", "flag", id="flag-over-env"),
-    pytest.param(None, "config", "env", "config", id="config-over-env"),
+    pytest.param("flag", None, "env", "flag", id="flag-over-env", marks=pytest.mark.slow),
+    pytest.param(None, "config", "env", "config", id="config-over-env", marks=pytest.mark.slow),
     pytest.param(None, None, "env", "env", id="env"),
     pytest.param(None, "config", None, "config", id="config", marks=pytest.mark.slow),
     pytest.param("flag", None, None, "flag", id="flag", marks=pytest.mark.slow),
@@ -839,7 +842,13 @@ COMMITS = [
         marks=pytest.mark.slow,
     ),
     pytest.param((), ("saas/models.py",), None, id="fix-one-file", marks=pytest.mark.slow),
-    pytest.param(("--check",), ("saas/plans.py",), "saas/plans.py", id="check-a-new-staged-file"),
+    pytest.param(
+        ("--check",),
+        ("saas/plans.py",),
+        "saas/plans.py",
+        id="check-a-new-staged-file",
+        marks=pytest.mark.slow,
+    ),
     pytest.param(
         ("--check",), ("saas/models.py",), "saas/models.py", id="check-an-edited-staged-file"
     ),

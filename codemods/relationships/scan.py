@@ -134,13 +134,12 @@ class ModuleInfo:
         return self._annotated
 
     def summarise(self) -> None:
-        """Compute everything the tree is kept for, then drop the tree (so the summary is small
-        and picklable)."""
+        """Compute what the decisions ask of the tree, then drop the tree (so the summary is
+        small and picklable). Nested classes are looked for only when asked (in a tree parsed
+        again then): few files have any."""
         if self.tree is not None:
             self.loaded_names()
             self.annotation_names()
-            tree = self.tree
-            self.classes("", lambda: tree)
             self.tree = None
 
     def classes(self, name: str, load_tree: Callable[[], Optional[ast.Module]]) -> list[ClassInfo]:
