@@ -37,6 +37,7 @@ from scenarios import (
     commit_of_one_dotted_file,
     commit_of_ordinary_files,
     scale_label,
+    whole_tree_after_an_edit,
     whole_tree_cold,
     whole_tree_warm,
 )
@@ -139,7 +140,11 @@ def _measure(scales: run_plan.Scales, only: set[str]) -> tuple[list[Outcome], li
     for index, (at, rounds, limit) in enumerate(steps):
         builds: list[Callable[[], Measurement]] = []  # each built just before it runs
         if "1" in only:
-            builds += [partial(whole_tree_cold, at), partial(whole_tree_warm, at)]
+            builds += [
+                partial(whole_tree_cold, at),
+                partial(whole_tree_warm, at),
+                partial(whole_tree_after_an_edit, at),
+            ]
         if "2" in only and index == 0:
             builds.append(partial(commit_of_ordinary_files, at))
         if "3" in only and index == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 import subprocess
@@ -113,6 +114,45 @@ def whole_tree_warm(setup: Setup) -> Measurement:
         warm_up=(ours,),
         trees=(setup.tree.root,),
     )
+
+
+def whole_tree_after_an_edit(setup: Setup) -> Measurement:
+    """A warm cache, and one ordinary file edited before every run of ours (a trailing comment
+    line no run saw before): the report cannot be replayed, so the run
+    decides the whole project again from the per-file facts the cache holds for every other
+    file. ruff's cache is warm as well, with the same file edited before each of its runs."""
+    path = setup.tree.root / sorted(setup.tree.ordinary_files)[0]
+    ruff = setup.command(
+        "ruff UP, cached", [setup.ruff, "check", "--select", "UP", "."], prepare=_edit(path)
+    )
+    ours = setup.command("ours", setup.ours("--check", "."), prepare=_edit(path))
+    return Measurement(
+        "1",
+        "`--check` over the whole tree, warm cache, one file edited",
+        scale_label(setup.tree),
+        ours,
+        1,
+        (Baseline(ruff, WHOLE_TREE_LIMIT, WHOLE_TREE_TARGET),),
+        f"before every run, `{path.relative_to(setup.tree.root)}` gets a new trailing comment "
+        "line (so ours cannot replay a report)",
+        warm_up=(setup.command("ours, filling the cache", setup.ours("--check", ".")),),
+    )
+
+
+def _edit(path: Path) -> Callable[[], None]:
+    """Each call leaves the file with a trailing comment no earlier call wrote: its content is
+    new every time (a content seen before could be replayed)."""
+    marker = b"# edited for the benchmark, run "
+    runs = itertools.count(1)
+
+    def edit() -> None:
+        data = path.read_bytes()
+        start = data.rfind(marker)
+        if start != -1:
+            data = data[:start]
+        path.write_bytes(data + marker + str(next(runs)).encode() + b"\n")
+
+    return edit
 
 
 def commit_of_ordinary_files(setup: Setup) -> Measurement:
