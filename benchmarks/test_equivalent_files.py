@@ -48,6 +48,7 @@ def _check(root: Path, *paths: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_files_picked_get_alike_reports(tmp_path: Path) -> None:
     """With the real tool's reports: both files fail the check, with the closest reports."""
     small, large = ensure_tree(SMALL, tmp_path / "small"), ensure_tree(LARGE, tmp_path / "large")

@@ -66,6 +66,7 @@ def test_other_seed_other_bytes() -> None:
     assert dict(generate(TINY)) != dict(generate(other))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "spec", [pytest.param(TINY, id="tiny"), pytest.param(TINY_MONOREPO, id="monorepo-shaped")]
 )

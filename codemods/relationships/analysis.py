@@ -84,7 +84,8 @@ def analyse_all(
 class _Ahead:
     """The workers' analyses, in order. A summary asked for before its file's turn is taken
     from its analysis (the ones before it are kept until their turn): waiting for the
-    workers, which are ahead, costs less than parsing the file again here."""
+    workers, which are ahead, costs less than parsing the file again here. A file further
+    ahead than `AHEAD` is parsed here instead, so that memory stays bounded."""
 
     def __init__(self, jobs: Sequence[Job], results: Iterator[Analysis], project: Project):
         self._position = {job.file: index for index, job in enumerate(jobs)}
@@ -108,8 +109,8 @@ class _Ahead:
         """Whether `file`'s summary is now known (False: it is not one of the jobs, or its
         turn has passed)."""
         index = self._position.get(file)
-        if index is None or index < self._received:
-            return False
+        if index is None or index < self._received or index - self._received > AHEAD:
+            return False  # not a job, its turn has passed, or too far ahead to hold the rest
         while self._received <= index:
             analysis = next(self._results)
             self._arrived.append(analysis)
@@ -119,3 +120,4 @@ class _Ahead:
 
 
 MIN_JOBS = 24  # below this, forking the workers costs more than analysing here
+AHEAD = 256  # analyses kept before their turn, at most (each holds its references' syntax)
