@@ -1,4 +1,5 @@
-"""The cache's store on its own: when an entry vouches for a file, and what a damaged file gives.
+"""The cache's store on its own: when an entry vouches for a file, and what a damaged or foreign
+file gives.
 
 The command-line behaviour (warm = cold, edits, damage, runs at once) is in test_cache.py; these
 pin the rules the store applies, with the run's start time set by the test.
@@ -6,8 +7,10 @@ pin the rules the store applies, with the run's start time set by the test.
 
 from __future__ import annotations
 
+import json
+import pickle
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import pytest
 
@@ -16,7 +19,7 @@ from codemods.relationships.cache import RACY_NS, FactCache, Stamp
 NOW = 1_800_000_000 * 10**9
 OLD = Stamp(NOW - 10 * RACY_NS, NOW - 10 * RACY_NS, 100, 7)  # changed ten seconds before
 YOUNG = Stamp(NOW - RACY_NS // 2, NOW - RACY_NS // 2, 100, 7)  # changed half a second before
-SCAN = (None, True, "utf-8", False, None)
+SCAN = (None, True, "utf-8", False, (((("Plan", False),), (), ("plans",), ("a.b",), ())))
 
 
 def _cache(directory: Path, key: str = "key", started: int = NOW) -> FactCache:
@@ -25,79 +28,87 @@ def _cache(directory: Path, key: str = "key", started: int = NOW) -> FactCache:
     return cache
 
 
-def _stored(directory: Path, stamp: Stamp, digest: int = 1, info: bytes = b"info") -> None:
+def _stored(directory: Path, stamp: Stamp) -> Path:
     cache = _cache(directory)
-    cache.put_scan("m.py", stamp, SCAN, digest)
-    cache.put_info("m.py", info)
+    cache.put_scan("m.py", stamp, SCAN)
     cache.save()
+    (path,) = directory.glob("facts-*.json")
+    return path
 
 
 @pytest.mark.parametrize(
-    ("stamp", "later", "digest", "scan", "info"),
+    ("stamp", "later", "scan"),
     [
-        pytest.param(OLD, OLD, 1, SCAN, b"info", id="old-entry-same-stamp-is-used"),
-        pytest.param(OLD, OLD._replace(ctime_ns=NOW), 1, None, b"info", id="old-entry-new-ctime"),
-        pytest.param(OLD, OLD._replace(inode=8), 1, None, b"info", id="old-entry-new-inode"),
-        pytest.param(YOUNG, YOUNG, 1, None, b"info", id="young-entry-same-bytes-keeps-summary"),
-        pytest.param(YOUNG, YOUNG, 2, None, None, id="young-entry-other-bytes-loses-summary"),
+        pytest.param(OLD, OLD, SCAN, id="old-entry-same-stamp-is-used"),
+        pytest.param(OLD, OLD._replace(ctime_ns=NOW), None, id="new-ctime"),
+        pytest.param(OLD, OLD._replace(mtime_ns=NOW), None, id="new-mtime"),
+        pytest.param(OLD, OLD._replace(size=101), None, id="new-size"),
+        pytest.param(OLD, OLD._replace(inode=8), None, id="new-inode"),
+        pytest.param(YOUNG, YOUNG, None, id="entry-made-within-a-second-of-the-change"),
     ],
 )
 def test_an_entry_vouches_for_a_file_only_as_the_rules_say(
-    tmp_path: Path,
-    stamp: Stamp,
-    later: Stamp,
-    digest: int,
-    scan: Optional[tuple[object, ...]],
-    info: Optional[bytes],
+    tmp_path: Path, stamp: Stamp, later: Stamp, scan: Optional[tuple[object, ...]]
 ) -> None:
     _stored(tmp_path, stamp)
-    cache = _cache(tmp_path, started=NOW + 60 * RACY_NS)
-    assert cache.scan("m.py", later) == scan
-    if scan is None:  # the run reads the file again and stores what it found
-        cache.put_scan("m.py", later, SCAN, digest)
-    assert cache.info("m.py") == info
+    assert _cache(tmp_path, started=NOW + 60 * RACY_NS).scan("m.py", later) == scan
 
 
-def test_an_entry_made_within_a_second_of_the_change_is_not_trusted_by_its_stamp(
-    tmp_path: Path,
-) -> None:
-    _stored(tmp_path, YOUNG)
-    cache = _cache(tmp_path, started=NOW + 60 * RACY_NS)
-    assert cache.scan("m.py", YOUNG) is None
-    assert cache.info("m.py") is None  # nothing vouched for this version of the file yet
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        pytest.param(lambda b: b[: len(b) // 2], id="truncated"),
-        pytest.param(lambda b: b[:20] + bytes([b[20] ^ 1]) + b[21:], id="one-bit-flipped"),
-        pytest.param(lambda b: b"", id="empty"),
-        pytest.param(lambda b: b"{}", id="another-format"),
-    ],
-)
-def test_a_damaged_cache_file_holds_nothing(tmp_path: Path, damage: object) -> None:
+def test_the_scan_comes_back_as_it_was_stored(tmp_path: Path) -> None:
+    """Tuples all the way down, as the facts are built (JSON itself has only lists)."""
     _stored(tmp_path, OLD)
-    (path,) = tmp_path.glob("facts-*.bin")
-    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    assert _cache(tmp_path).scan("m.py", OLD) == SCAN
+    assert isinstance(_cache(tmp_path).scan("m.py", OLD)[4][0][0], tuple)  # type: ignore[index]
+
+
+def _with_payload(path: Path, payload: bytes) -> None:
+    """A file with the right header and checksum around another payload."""
+    import zlib
+
+    data = path.read_bytes()
+    head = data.index(b"\n") + 1
+    path.write_bytes(data[:head] + zlib.crc32(payload).to_bytes(4, "big") + payload)
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "one-bit-flipped": lambda p: p.write_bytes(
+        p.read_bytes()[:-5] + bytes([p.read_bytes()[-5] ^ 1]) + p.read_bytes()[-4:]
+    ),
+    "empty": lambda p: p.write_bytes(b""),
+    "not-json": lambda p: _with_payload(p, b"\x80\x04K\x01."),
+    "another-key": lambda p: _with_payload(p, json.dumps({"key": "x", "value": {}}).encode()),
+    "entries-of-another-shape": lambda p: _with_payload(
+        p, json.dumps({"key": "key", "value": {"m.py": [1, 2]}}).encode()
+    ),
+    # A pickle that would run code if it were unpickled: the cache never unpickles.
+    "a-pickle": lambda p: _with_payload(p, pickle.dumps(print)),
+}
+
+
+@pytest.mark.parametrize("damage", [pytest.param(v, id=k) for k, v in DAMAGE.items()])
+def test_a_damaged_or_foreign_cache_file_holds_nothing(
+    tmp_path: Path, damage: Callable[[Path], None]
+) -> None:
+    damage(_stored(tmp_path, OLD))
     assert _cache(tmp_path).scan("m.py", OLD) is None
 
 
-def test_a_cache_of_another_key_is_another_file_and_holds_nothing(tmp_path: Path) -> None:
+def test_a_cache_of_another_key_is_another_file(tmp_path: Path) -> None:
     _stored(tmp_path, OLD)
     assert _cache(tmp_path, key="another").scan("m.py", OLD) is None
-    assert len(list(tmp_path.glob("facts-*.bin"))) == 1  # nothing written by a lookup
+    assert len(list(tmp_path.glob("facts-*.json"))) == 1  # nothing written by a lookup
 
 
 def test_scans_made_before_the_cache_is_needed_are_stored_only_if_it_is_read(
     tmp_path: Path,
 ) -> None:
     untouched = _cache(tmp_path)
-    untouched.note("m.py", OLD, SCAN, 1)
+    untouched.note("m.py", OLD, SCAN)
     untouched.save()
-    assert not tmp_path.exists() or not list(tmp_path.glob("facts-*.bin"))
+    assert not list(tmp_path.glob("facts-*.json"))
     read = _cache(tmp_path)
-    read.note("m.py", OLD, SCAN, 1)
+    read.note("m.py", OLD, SCAN)
     read.scan("other.py", OLD)  # the run needed the cache after all
     read.save()
     assert _cache(tmp_path).scan("m.py", OLD) == SCAN

@@ -3,33 +3,35 @@
     .fix_relationships_cache/
         CACHEDIR.TAG            backup tools skip the directory
         .gitignore              `*`: git never sees it
-        facts-<key>.bin         one file per tool version and configuration
+        facts-<key>.json        one file per interpreter, tool build and configuration
 
-A file's entry is used on its stat (mtime, ctime, size, inode) alone only when the file had last
-changed more than `RACY_NS` before the run that stored it (git's "racy clean" rule); a younger
-entry is used only after the file's bytes are read again and have the same digest. So an edit
-within the same timestamp tick as the read that cached it, with the same size, cannot go
-unseen. Entries hold plain data (the facts as tuples, pickled
-module summaries as bytes); the whole file carries a checksum and the key it was made for, so a truncated or damaged cache is
-ignored, never trusted. It is replaced atomically (a temporary file, then a rename): runs at
-once each leave a whole cache behind. A cache that cannot be read or written changes nothing
-but speed.
+A file's entry is used when its stat (mtime, ctime, size, inode) is the same and the file had
+last changed more than `RACY_NS` before the run that stored it (git's "racy clean" rule); a
+younger entry is not used (the file is read again). So an edit within the same timestamp tick
+as the read that cached it, with the same size, cannot go unseen.
+
+The cache lives in the project, so a repository could ship one: it is JSON (plain data; never
+pickle or marshal, which would let such a file run code or crash the interpreter), checked
+against a checksum and the key it was made for, and anything else is ignored, never trusted. It
+is replaced atomically (a temporary file, then a rename): runs at once each leave a whole cache
+behind. A cache that cannot be read or written changes nothing but speed.
 """
 
 from __future__ import annotations
 
-import marshal
+import json
 import os
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Union
 
 DIRECTORY = ".fix_relationships_cache"
 ENVIRONMENT = "FIX_RELATIONSHIPS_CACHE_DIR"
 RACY_NS = 1_000_000_000  # coarser than any file system's timestamps the tool expects
-_MAGIC = b"FRCACHE3"
+_MAGIC = b"fix-relationships cache 4\n"
 _DIGEST = 4  # a CRC-32 of the payload
 TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -49,9 +51,8 @@ def stamp_of(result: os.stat_result) -> Stamp:
     return Stamp(result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
 
 
-# relpath -> (stamp, the file's scan as plain data, its module summary pickled or None, the
-# digest of its bytes, whether the stamp alone vouches for them)
-Entry = tuple[tuple[int, int, int, int], Any, Optional[bytes], int, bool]
+# relpath -> (stamp, the file's scan as plain data, whether the stamp alone vouches for it)
+Entry = tuple[tuple[int, ...], Any, bool]
 
 
 def cache_key(*parts: object) -> str:
@@ -74,21 +75,34 @@ def content_digest(data: bytes) -> int:
     return zlib.crc32(data) | zlib.adler32(data) << 32
 
 
+def tuples(value: Any) -> Any:
+    """JSON's lists back into the tuples they were written from, all the way down."""
+    if isinstance(value, list):
+        return tuple(tuples(v) for v in value)
+    return value
+
+
 class FactCache:
     """The entries of one cache file: looked up by path and stamp, written back once.
 
-    An entry is (stamp, scan, summary, content digest, trusted). A trusted entry (the file had
-    not changed for `RACY_NS` when it was stored) is used on its stamp alone; an untrusted one
-    only once this run has read the file again and found the same digest."""
+    A trusted entry (the file had not changed for `RACY_NS` when it was stored) is used on its
+    stamp alone; an untrusted one is not used: the file is read again (and what is stored then
+    may be trusted)."""
 
-    def __init__(self, directory: Optional[Path], key: str) -> None:
+    def __init__(self, directory: Optional[Path], key: Union[str, Callable[[], str]]) -> None:
         self.directory = directory
-        self.key = key
+        self._key = key
         self.started = time.time_ns()
         self._loaded: Optional[dict[str, Entry]] = None if directory is not None else {}
         self._new: dict[str, Entry] = {}
-        self._pending: dict[str, tuple[Stamp, Any, int]] = {}  # scans made before the load
-        self.stamps: dict[str, Stamp] = {}  # of the files read in this run
+        self._pending: dict[str, tuple[Stamp, Any]] = {}  # scans made before the load
+
+    @property
+    def key(self) -> str:
+        """Worked out on first use: a commit that never needs the cache never pays for it."""
+        if not isinstance(self._key, str):
+            self._key = self._key()
+        return self._key
 
     @property
     def _old(self) -> dict[str, Entry]:
@@ -96,9 +110,15 @@ class FactCache:
         if self._loaded is None:
             self._loaded = _load(self.path, self.key)
             pending, self._pending = self._pending, {}
-            for relpath, (stamp, scan, digest) in pending.items():
-                self.put_scan(relpath, stamp, scan, digest)
+            for relpath, (stamp, scan) in pending.items():
+                self.put_scan(relpath, stamp, scan)
         return self._loaded
+
+    def use(self) -> None:
+        """Read the cache now (a run that builds the project index does): the scans made
+        before are stored with it."""
+        if self.enabled and self._loaded is None:
+            self._loaded = self._old
 
     @property
     def enabled(self) -> bool:
@@ -108,57 +128,28 @@ class FactCache:
     def path(self) -> Path:
         assert self.directory is not None
         data = self.key.encode("utf-8", "surrogateescape")
-        return self.directory / f"facts-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.bin"
-
-    def _entry(self, relpath: str) -> Optional[Entry]:
-        return self._new.get(relpath) or self._old.get(relpath)
+        return self.directory / f"facts-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json"
 
     def scan(self, relpath: str, stamp: Stamp) -> Optional[Any]:
         """The stored scan of the file, if its entry is trusted and of exactly this stamp."""
-        entry = self._entry(relpath)
-        if entry is None or entry[0] != stamp or not entry[4]:
+        entry = self._new.get(relpath) or self._old.get(relpath)
+        if entry is None or entry[0] != stamp or not entry[2]:
             return None
-        self.stamps[relpath] = stamp
         return entry[1]
 
-    def info(self, relpath: str) -> Optional[bytes]:
-        """The stored summary of a file this run has scanned (or found scanned), if it is of
-        the version the run read."""
-        stamp = self.stamps.get(relpath)
-        entry = self._entry(relpath)
-        if stamp is None or entry is None or entry[0] != stamp:
-            return None
-        return entry[2]
-
-    def note(self, relpath: str, stamp: Stamp, scan: Any, digest: int) -> None:
+    def note(self, relpath: str, stamp: Stamp, scan: Any) -> None:
         """A scan made without looking in the cache: stored only if the run reads the cache
         after all (a small run that never needs it neither reads nor writes it)."""
-        self.stamps[relpath] = stamp
         if self._loaded is None:
-            self._pending[relpath] = (stamp, scan, digest)
+            self._pending[relpath] = (stamp, scan)
         else:
-            self.put_scan(relpath, stamp, scan, digest)
+            self.put_scan(relpath, stamp, scan)
 
-    def put_scan(self, relpath: str, stamp: Stamp, scan: Any, digest: int) -> None:
-        """A file's scan, as read in this run; the stored summary stays if the bytes did."""
-        self.stamps[relpath] = stamp
-        old = self._entry(relpath)
-        info = old[2] if old is not None and old[3] == digest and old[1] == scan else None
-        self._put(relpath, stamp, scan, info, digest)
-
-    def put_info(self, relpath: str, info: bytes) -> None:
-        """The module summary of a file whose scan this run stored or used."""
-        stamp = self.stamps.get(relpath)
-        entry = self._entry(relpath)
-        if stamp is not None and entry is not None and entry[0] == stamp:
-            self._put(relpath, stamp, entry[1], info, entry[3])
-
-    def _put(
-        self, relpath: str, stamp: Stamp, scan: Any, info: Optional[bytes], digest: int
-    ) -> None:
+    def put_scan(self, relpath: str, stamp: Stamp, scan: Any) -> None:
+        """A file's scan, as read in this run."""
         if not self.enabled:
             return
-        entry = ((stamp[0], stamp[1], stamp[2], stamp[3]), scan, info, digest, not self.racy(stamp))
+        entry = (tuple(stamp), scan, not self.racy(stamp))
         if self._old.get(relpath) != entry:
             self._new[relpath] = entry
 
@@ -178,25 +169,24 @@ class FactCache:
             kept = {k: v for k, v in kept.items() if k in project_files}
         if not self._new and len(kept) == len(self._old):
             return
-        entries = {**kept, **self._new}
-        write_checked(self.path, marshal.dumps((self.key, entries)))
+        write_checked(self.path, self.key, {**kept, **self._new})
 
 
 def _load(path: Path, key: str) -> dict[str, Entry]:
-    payload = read_checked(path)
-    if payload is None:
+    found = read_checked(path, key)
+    if not isinstance(found, dict):
         return {}
-    try:
-        stored_key, entries = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if stored_key != key or not isinstance(entries, dict):
-        return {}
+    entries: dict[str, Entry] = {}
+    for relpath, entry in found.items():
+        if isinstance(entry, list) and len(entry) == 3:
+            stamp, scan, trusted = entry
+            entries[relpath] = (tuples(stamp), tuples(scan), trusted is True)
     return entries
 
 
-def read_checked(path: Path) -> Optional[bytes]:
-    """The payload of a cache file, if the file is whole (magic and checksum)."""
+def read_checked(path: Path, key: str) -> Any:
+    """What a cache file holds, if it is whole (magic, checksum) and was made for `key`; else
+    None."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -205,12 +195,19 @@ def read_checked(path: Path) -> Optional[bytes]:
     payload = data[head:]
     if data[: len(_MAGIC)] != _MAGIC or _digest(payload) != data[len(_MAGIC) : head]:
         return None
-    return payload
+    try:
+        document = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != key:
+        return None
+    return document.get("value")
 
 
-def write_checked(path: Path, payload: bytes) -> None:
+def write_checked(path: Path, key: str, value: Any) -> None:
     """Replace a cache file atomically (in a tagged, git-ignored directory); a cache that
     cannot be written costs speed only."""
+    payload = json.dumps({"key": key, "value": value}, separators=(",", ":")).encode()
     try:
         _prepare(path.parent)
         _write_atomic(path, _MAGIC + _digest(payload) + payload)

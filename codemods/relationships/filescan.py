@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from . import prefilter
-from .cache import FactCache, Stamp, content_digest, stamp_of
+from .cache import FactCache, Stamp, stamp_of
 from .sources import SourceError, decode
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ class FileScan(NamedTuple):
     facts: Optional[ClassFacts] = ClassFacts()  # None: the file could not be read
     unrelated: bool = False  # the error is in a file that holds no relationship() call
     stamp: Optional[Stamp] = None  # the file's stat when it was read
-    digest: int = 0  # of its bytes
 
     def record(self) -> tuple[Any, ...]:
         """Everything but the text, as plain data for the cache."""
@@ -145,18 +144,17 @@ def scan_file(path: str) -> FileScan:
         data = Path(path).read_bytes()
     except (OSError, RuntimeError) as exc:
         return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}", facts=None)
-    stamp, digest = stamp_of(result), content_digest(data)
+    stamp = stamp_of(result)
     facts = class_facts(data)
     try:
         candidate = prefilter.may_hold_target(data)
         decoded = decode(data)
     except SourceError as exc:
         unrelated = not prefilter.may_call_relationship(data)
-        return FileScan(str(exc), facts=facts, unrelated=unrelated, stamp=stamp, digest=digest)
+        return FileScan(str(exc), facts=facts, unrelated=unrelated, stamp=stamp)
     if not candidate:
-        return FileScan(facts=facts, stamp=stamp, digest=digest)
-    text, encoding = decoded.text, decoded.encoding
-    return FileScan(None, candidate, text, encoding, facts, stamp=stamp, digest=digest)
+        return FileScan(facts=facts, stamp=stamp)
+    return FileScan(None, candidate, decoded.text, decoded.encoding, facts, stamp=stamp)
 
 
 # Fewer files than this are scanned without looking in the cache: loading it would cost more
@@ -173,7 +171,7 @@ def scan_files(
         direct = [scan_file(path) for _, path in files]
         for (key, _), scan in zip(files, direct):
             if scan.stamp is not None:
-                cache.note(key, scan.stamp, scan.record(), scan.digest)
+                cache.note(key, scan.stamp, scan.record())
         return [s if text else s._replace(text=None) for s in direct]
     scans: list[Optional[FileScan]] = [None] * len(files)
     missing: list[int] = []
@@ -193,5 +191,5 @@ def scan_files(
     for index, scan in zip(missing, found):
         scans[index] = scan
         if scan.stamp is not None:
-            cache.put_scan(files[index][0], scan.stamp, scan.record(), scan.digest)
+            cache.put_scan(files[index][0], scan.stamp, scan.record())
     return [s if text else s._replace(text=None) for s in scans if s is not None]

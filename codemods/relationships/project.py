@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import keyword
 import os
-import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,14 +63,13 @@ def module_parts(relpath: str) -> list[str]:
 _INDEXED = 3  # name parts the module index is keyed by
 
 
-def summary(path: str) -> Optional[bytes]:
-    """A module's summary, pickled (for the cache and for a worker to send); None if the file
-    cannot be read or parsed."""
+def summary(path: str) -> Optional[ModuleInfo]:
+    """A module's summary (in a worker); None if the file cannot be read or parsed."""
     try:
         tree = parse_python(read_bytes(Path(path)))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return pickle.dumps(scan_module(tree, keep_tree=False), protocol=pickle.HIGHEST_PROTOCOL)
+    return scan_module(tree, keep_tree=False)
 
 
 class Project:
@@ -194,17 +192,8 @@ class Project:
             return None
 
     def _parse(self, relpath: str) -> Optional[ModuleInfo]:
-        stored = self.cache.info(relpath)
-        if stored is not None:
-            info: Optional[ModuleInfo] = pickle.loads(stored)
-            return info
         tree = self.parse(relpath)
-        if tree is None:
-            return None
-        info = scan_module(tree, keep_tree=False)
-        if self.cache.enabled:
-            self.cache.put_info(relpath, pickle.dumps(info, protocol=pickle.HIGHEST_PROTOCOL))
-        return info
+        return None if tree is None else scan_module(tree, keep_tree=False)
 
     def prefetch(self, seeds: Sequence[str], skip: frozenset[str], minimum: int) -> None:
         """Read ahead, on every core, the summaries of the modules that importing the seeds may
@@ -212,16 +201,10 @@ class Project:
         `__init__.py`. An over-estimate costs a few parses; whatever it misses is read when
         asked for. `skip`: files whose summaries come another way."""
         wanted = self._reachable(seeds)
-        missing = [
-            f
-            for f in wanted
-            if f not in skip and f not in self._infos and self.cache.info(f) is None
-        ]
+        missing = [f for f in wanted if f not in skip and f not in self._infos]
         paths = [str(self.root / f) for f in missing]
-        for relpath, blob in zip(missing, self.workers.map(summary, paths, minimum=minimum)):
-            self._infos[relpath] = None if blob is None else pickle.loads(blob)
-            if blob is not None:
-                self.cache.put_info(relpath, blob)
+        for relpath, info in zip(missing, self.workers.map(summary, paths, minimum=minimum)):
+            self._infos[relpath] = info
 
     def _reachable(self, seeds: Sequence[str]) -> list[str]:
         self._index_classes()
@@ -252,6 +235,7 @@ class Project:
         facts of the files this run already read)."""
         if self._class_index is None:
             self._class_index = {}
+            self.cache.use()
             base = os.path.join(str(self.root), "")
             missing = [(f, base + f) for f in self.files if f not in self._facts]
             scans = scan_files(missing, self.workers, self.cache, text=False)

@@ -13,18 +13,14 @@ for a run that wrote files.
 
 from __future__ import annotations
 
-import marshal
 import os
-import pickle
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
-from .cache import FactCache, content_digest, read_checked, stamp_of, write_checked
+from .cache import FactCache, content_digest, read_checked, stamp_of, tuples, write_checked
 from .fileio import read_bytes
-
-if TYPE_CHECKING:
-    from .findings import Finding
+from .findings import Finding, Fix
 
 KEPT = 8  # reports per cache file: a few working directories or invocations, most recent
 
@@ -38,7 +34,7 @@ def digest(
     root: Path,
     before: Sequence[Finding],
 ) -> Optional[str]:
-    """The digest of a run's inputs; None when a file changed too recently to be sure of."""
+    """The digest of a run's inputs (None if a file cannot be read to tell)."""
     import hashlib
 
     versions: list[tuple[str, object]] = []
@@ -65,15 +61,14 @@ def _path(cache: FactCache) -> Path:
 
 def recall(cache: FactCache, key: str) -> Optional[tuple[list[Finding], list[str], list[str]]]:
     """The findings and changed files (shown, keys) of the run with this digest, if kept."""
-    kept = _kept(cache)
-    blob = kept.get(key)
-    if blob is None:
+    stored = _kept(cache).get(key)
+    if stored is None:
         return None
     try:
-        report: tuple[list[Finding], list[str], list[str]] = pickle.loads(blob)
-    except Exception:  # a damaged entry is no entry
+        findings, changed, keys = stored
+        return [_finding(f) for f in findings], list(changed), list(keys)
+    except (TypeError, ValueError):  # not what this tool writes: no report
         return None
-    return report
 
 
 def keep(
@@ -81,20 +76,20 @@ def keep(
 ) -> None:
     kept = _kept(cache)
     kept.pop(key, None)
-    kept[key] = pickle.dumps((findings, changed, keys), protocol=pickle.HIGHEST_PROTOCOL)
+    kept[key] = [[list(f) for f in findings], changed, keys]
     while len(kept) > KEPT:
         del kept[next(iter(kept))]
-    write_checked(_path(cache), marshal.dumps((cache.key, kept)))
+    write_checked(_path(cache), cache.key, kept)
 
 
-def _kept(cache: FactCache) -> dict[str, bytes]:
-    payload = read_checked(_path(cache))
-    if payload is None:
-        return {}
-    try:
-        stored_key, kept = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if stored_key != cache.key or not isinstance(kept, dict):
-        return {}
-    return kept
+def _finding(stored: Any) -> Finding:
+    path, line, col, kind, message, code, fix = tuples(stored)
+    finding = Finding(path, line, col, kind, message, code, None if fix is None else Fix(*fix))
+    if not all(isinstance(v, t) for v, t in zip(finding, (str, int, int, str, str, str))):
+        raise TypeError("not a finding")
+    return finding
+
+
+def _kept(cache: FactCache) -> dict[str, Any]:
+    found = read_checked(_path(cache), cache.key)
+    return found if isinstance(found, dict) else {}

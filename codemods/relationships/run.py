@@ -144,7 +144,7 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     workers = Workers(options.parallel)
-    cache = FactCache(options.cache_dir, cache_key(options.root, options.config))
+    cache = FactCache(options.cache_dir, lambda: cache_key(options.root, options.config))
     try:
         with no_gc():
             report = _run(paths, options, out, workers, cache)
