@@ -15,11 +15,13 @@ from typing import Callable, Optional
 import pytest
 
 from codemods.relationships.cache import RACY_NS, FactCache, Stamp
+from codemods.relationships.filescan import ClassFacts, FileScan
 
 NOW = 1_800_000_000 * 10**9
 OLD = Stamp(NOW - 10 * RACY_NS, NOW - 10 * RACY_NS, 100, 7)  # changed ten seconds before
 YOUNG = Stamp(NOW - RACY_NS // 2, NOW - RACY_NS // 2, 100, 7)  # changed half a second before
-SCAN = (None, True, "utf-8", False, (((("Plan", False),), (), ("plans",), ("a.b",), ())))
+FACTS = ClassFacts((("Plan", False), ("Nested", True)), (), ("plans",), ("a.b",), ("Table",))
+SCAN = FileScan(None, True, None, "utf-8", FACTS).record()
 
 
 def _cache(directory: Path, key: str = "key", started: int = NOW) -> FactCache:
@@ -55,10 +57,25 @@ def test_an_entry_vouches_for_a_file_only_as_the_rules_say(
 
 
 def test_the_scan_comes_back_as_it_was_stored(tmp_path: Path) -> None:
-    """Tuples all the way down, as the facts are built (JSON itself has only lists)."""
+    """Through JSON (which has only lists) and back: the same facts, tuples all the way down."""
     _stored(tmp_path, OLD)
-    assert _cache(tmp_path).scan("m.py", OLD) == SCAN
-    assert isinstance(_cache(tmp_path).scan("m.py", OLD)[4][0][0], tuple)  # type: ignore[index]
+    scan = FileScan.from_record(_cache(tmp_path).scan("m.py", OLD))
+    assert scan == FileScan(None, True, None, "utf-8", FACTS)
+    assert scan is not None and isinstance(scan.facts, ClassFacts)
+    assert isinstance(scan.facts.classes[0], tuple)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        pytest.param([1, 2], id="too-short"),
+        pytest.param([None, True, 3, False, None], id="encoding-not-a-string"),
+        pytest.param([None, True, "utf-8", False, [[["C"]], [], [], [], []]], id="bad-class-pair"),
+        pytest.param("text", id="not-a-list"),
+    ],
+)
+def test_a_record_of_another_shape_is_no_scan(record: object) -> None:
+    assert FileScan.from_record(record) is None
 
 
 def _with_payload(path: Path, payload: bytes) -> None:

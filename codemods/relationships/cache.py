@@ -51,8 +51,9 @@ def stamp_of(result: os.stat_result) -> Stamp:
     return Stamp(result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
 
 
-# relpath -> (stamp, the file's scan as plain data, whether the stamp alone vouches for it)
-Entry = tuple[tuple[int, ...], Any, bool]
+# relpath -> [stamp, the file's scan as plain data, whether the stamp alone vouches for it], as
+# JSON holds it (lists): read as it is, without a conversion per file
+Entry = list[Any]
 
 
 def cache_key(*parts: object) -> str:
@@ -133,9 +134,9 @@ class FactCache:
     def scan(self, relpath: str, stamp: Stamp) -> Optional[Any]:
         """The stored scan of the file, if its entry is trusted and of exactly this stamp."""
         entry = self._new.get(relpath) or self._old.get(relpath)
-        if entry is None or entry[0] != stamp or not entry[2]:
+        if not isinstance(entry, list) or len(entry) != 3 or entry[2] is not True:
             return None
-        return entry[1]
+        return entry[1] if entry[0] == [*stamp] else None
 
     def note(self, relpath: str, stamp: Stamp, scan: Any) -> None:
         """A scan made without looking in the cache: stored only if the run reads the cache
@@ -149,7 +150,7 @@ class FactCache:
         """A file's scan, as read in this run."""
         if not self.enabled:
             return
-        entry = (tuple(stamp), scan, not self.racy(stamp))
+        entry = [[*stamp], scan, not self.racy(stamp)]
         if self._old.get(relpath) != entry:
             self._new[relpath] = entry
 
@@ -173,15 +174,9 @@ class FactCache:
 
 
 def _load(path: Path, key: str) -> dict[str, Entry]:
+    """The stored entries (each checked when it is looked up)."""
     found = read_checked(path, key)
-    if not isinstance(found, dict):
-        return {}
-    entries: dict[str, Entry] = {}
-    for relpath, entry in found.items():
-        if isinstance(entry, list) and len(entry) == 3:
-            stamp, scan, trusted = entry
-            entries[relpath] = (tuples(stamp), tuples(scan), trusted is True)
-    return entries
+    return found if isinstance(found, dict) else {}
 
 
 def read_checked(path: Path, key: str) -> Any:

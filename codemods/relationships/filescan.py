@@ -59,16 +59,31 @@ class FileScan(NamedTuple):
     unrelated: bool = False  # the error is in a file that holds no relationship() call
     stamp: Optional[Stamp] = None  # the file's stat when it was read
 
-    def record(self) -> tuple[Any, ...]:
-        """Everything but the text, as plain data for the cache."""
-        facts = None if self.facts is None else tuple(self.facts)
-        return (self.error, self.candidate, self.encoding, self.unrelated, facts)
+    def record(self) -> list[Any]:
+        """Everything but the text, as JSON's plain data (lists) for the cache."""
+        facts = self.facts
+        if facts is not None:
+            classes = [[name, indented] for name, indented in facts.classes]
+            facts_list: Optional[list[Any]] = [classes, *(list(f) for f in facts[1:])]
+        else:
+            facts_list = None
+        return [self.error, self.candidate, self.encoding, self.unrelated, facts_list]
 
     @classmethod
-    def from_record(cls, record: Sequence[Any]) -> FileScan:
-        error, candidate, encoding, unrelated, facts = record
-        facts = None if facts is None else ClassFacts._make(facts)
-        return cls(error, candidate, None, encoding, facts, unrelated)
+    def from_record(cls, record: Any) -> Optional[FileScan]:
+        """The scan a record holds; None if it is not one this tool writes."""
+        try:
+            error, candidate, encoding, unrelated, stored = record
+            facts = None
+            if stored is not None:
+                classes, *rest = stored
+                pairs = tuple((str(name), bool(indented)) for name, indented in classes)
+                facts = ClassFacts(pairs, *(tuple(map(str, f)) for f in rest))
+        except (TypeError, ValueError):
+            return None
+        if not (error is None or isinstance(error, str)) or not isinstance(encoding, str):
+            return None
+        return cls(error, candidate is True, None, encoding, facts, unrelated is True)
 
 
 def _line_indent(data: bytes, start: int) -> Optional[bytes]:
@@ -182,7 +197,7 @@ def scan_files(
                 record = cache.scan(key, stamp_of(os.stat(path)))
             except OSError:
                 pass
-        stored = None if record is None else FileScan.from_record(record)
+        stored = None if record is None else FileScan.from_record(record)  # None if damaged
         if stored is None or (text and stored.candidate):
             missing.append(index)
         else:
