@@ -880,3 +880,34 @@ def test_commit_after_a_whole_project_run_equals_cold(
     assert_same(warm, cold, f"{' '.join((*mode, *paths))} after --check .")
     if edited:
         assert "FR201" in warm.stdout
+
+
+# --- which runs keep a report to replay -------------------------------------------------------
+
+ORDINARY = {f"app/module_{i}.py": f"VALUE = {i}\n" for i in range(200)}
+
+
+@pytest.mark.parametrize(
+    ("paths", "replayed"),
+    [
+        pytest.param(lambda root: ["."], True, id="a-directory"),
+        pytest.param(
+            lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*.py")),
+            True,
+            id="every-file-by-name-as-pre-commit-all-files",
+        ),
+        pytest.param(lambda root: ["saas/models.py", "app/module_1.py"], False, id="a-commit"),
+    ],
+)
+def test_a_sweep_keeps_its_report_and_a_commit_does_not(
+    project_dir: Path, paths: Callable[[Path], list[str]], replayed: bool
+) -> None:
+    _layout({**SEED_PROJECT, "app/__init__.py": "", **ORDINARY})(project_dir)
+    args = ("--check", *paths(project_dir))
+    cold = run(project_dir, "--no-cache", *args)
+    assert cold.returncode == 1 and "FR101" in cold.stdout
+    first = run(project_dir, *args)
+    kept = [n for n in cache_files(project_dir / CACHE) if n.startswith("reports-")]
+    assert bool(kept) == replayed, kept
+    assert_same(first, cold, "the first run")
+    assert_same(run(project_dir, *args), cold, "the run after it (replayed)" if replayed else "")

@@ -6,8 +6,9 @@ everything the report is a function of: the cache key (interpreter, the tool's c
 configuration), the options, the paths given and what they expanded to, the working directory,
 and the stamp of every project file and every file given (for a file that changed within a
 second, the digest of its bytes). The next run with the same digest prints that report again
-instead of deciding it anew. Only a sweep (a directory given) keeps and looks for a report: a
-commit's few files are decided faster than the whole project could be listed. Nothing is kept
+instead of deciding it anew. Only a sweep (a directory given, or at least 200 files, as
+`pre-commit run --all-files` passes them) keeps and looks for a report: a commit's few files
+are decided faster than the whole project could be listed. Nothing is kept
 for a run that wrote files.
 """
 

@@ -161,7 +161,7 @@ def _run(
     files = expand_paths(paths, options, report)
     listing = None
     replayed = None
-    if cache.enabled and any(os.path.isdir(p) for p in paths):  # a sweep, not a commit
+    if cache.enabled and _sweep(paths, files):
         from . import replay
 
         listing = project_files(options.root)
@@ -189,6 +189,13 @@ def _run(
 
         replay.keep(cache, replayed, report.findings, report.changed, report.changed_keys)
     return report
+
+
+def _sweep(paths: Sequence[str], files: list[tuple[str, str]]) -> bool:
+    """A run over a directory or over many files (`pre-commit run --all-files` passes every
+    file's name): one that may be replayed. A commit's few files are decided faster than the
+    whole project could be listed."""
+    return len(files) >= MIN_ITEMS or any(os.path.isdir(p) for p in paths)
 
 
 def _project(
