@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple, Optional, Union
 
+from .fileio import replace_file
+
 DIRECTORY = ".fix_relationships_cache"
 ENVIRONMENT = "FIX_RELATIONSHIPS_CACHE_DIR"
 RACY_NS = 1_000_000_000  # coarser than any file system's timestamps the tool expects
@@ -205,7 +207,7 @@ def write_checked(path: Path, key: str, value: Any) -> None:
     payload = json.dumps({"key": key, "value": value}, separators=(",", ":")).encode()
     try:
         _prepare(path.parent)
-        _write_atomic(path, _MAGIC + _digest(payload) + payload)
+        replace_file(path, _MAGIC + _digest(payload) + payload)
     except OSError:
         pass
 
@@ -216,23 +218,7 @@ def _prepare(directory: Path) -> None:
         return
     directory.mkdir(parents=True, exist_ok=True)
     (directory / ".gitignore").write_text("# Created by fix-relationships.\n*\n")
-    _write_atomic(directory / "CACHEDIR.TAG", TAG.encode())
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile
-
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    replace_file(directory / "CACHEDIR.TAG", TAG.encode())
 
 
 def cache_directory(root: Path, flag: Optional[str], configured: Optional[str], cwd: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Optional
 
 
 def read_bytes(path: Path) -> bytes:
@@ -22,16 +23,22 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     Killing the process cannot tear the file: the rename is atomic, and written data survives a
     process's death. No fsync: like black and isort, a power cut is not guarded against."""
+    target = path.resolve()
+    replace_file(target, data, stat.S_IMODE(target.stat().st_mode))
+
+
+def replace_file(path: Path, data: bytes, mode: Optional[int] = None) -> None:
+    """Write `data` to a temporary file beside `path` (given `mode`, else private to the user),
+    then rename it over `path`; nothing is left behind if that fails."""
     import tempfile
 
-    target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
     except BaseException:
         try:
             os.unlink(temporary)
