@@ -2,8 +2,8 @@
 relationship references and (for the files the doctor checks) its mapped classes.
 
 None of it depends on the decisions, so big runs analyse files on every core: worker processes
-forked once the project's index is built (`start`) see the same project as this one and send
-back plain, picklable results; the decisions then run in order in this process.
+forked once the project's index is built (`analyse_all`) see the same project as this one and
+send back plain, picklable results; the decisions then run in order in this process.
 """
 
 from __future__ import annotations

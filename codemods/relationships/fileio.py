@@ -10,12 +10,17 @@ from typing import Optional
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes; only a regular file is read (a named pipe would block forever)."""
-    mode = path.stat().st_mode
-    if stat.S_ISDIR(mode):
+    return read_regular(path)[0]
+
+
+def read_regular(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file and its stat, taken before they were read."""
+    result = path.stat()
+    if stat.S_ISDIR(result.st_mode):
         raise IsADirectoryError(21, "is a directory", str(path))
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(result.st_mode):
         raise OSError(0, "not a regular file", str(path))
-    return path.read_bytes()
+    return path.read_bytes(), result
 
 
 def write_atomic(path: Path, data: bytes) -> None:

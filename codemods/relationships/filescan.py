@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from . import prefilter
 from .cache import FactCache, Stamp, stamp_of
+from .fileio import read_regular
 from .sources import SourceError, decode
 
 if TYPE_CHECKING:
@@ -151,12 +151,9 @@ def _absolute_imports(data: bytes) -> tuple[str, ...]:
 
 def scan_file(path: str) -> FileScan:
     try:
-        result = os.stat(path)
-        if stat.S_ISDIR(result.st_mode):
-            return FileScan(error="is a directory, not a file", facts=None)
-        if not stat.S_ISREG(result.st_mode):  # a named pipe would block forever
-            return FileScan(error="cannot read: not a regular file", facts=None)
-        data = Path(path).read_bytes()
+        data, result = read_regular(Path(path))
+    except IsADirectoryError:
+        return FileScan(error="is a directory, not a file", facts=None)
     except (OSError, RuntimeError) as exc:
         return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}", facts=None)
     stamp = stamp_of(result)
