@@ -167,9 +167,9 @@ class Project:
         wanted = tuple(suffix)
         n = len(wanted)
         indexed = self._by_last.get(wanted[-_INDEXED:], [])
-        return (
-            indexed if n <= _INDEXED else [f for f in indexed if self.full_name(f)[-n:] == wanted]
-        )
+        if n <= _INDEXED:
+            return list(indexed)  # a copy: the index stays as it is
+        return [f for f in indexed if self.full_name(f)[-n:] == wanted]
 
     # -- facts -----------------------------------------------------------------------------
     def read(self, relpath: str) -> bytes:
