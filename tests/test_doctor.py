@@ -758,3 +758,13 @@ def test_four_defects_in_one_run(tmp_path: Path) -> None:
 def test_the_repository_backend_is_silent() -> None:
     result = run_cli(REPO, "--check", "backend")
     assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
+def test_a_finding_names_the_file_from_where_the_user_stands(project_dir: Path) -> None:
+    """Like every other finding: `cd saas && fix-relationships --check .` prints `models.py`."""
+    write_project(project_dir, _usage('back_populates="usage_events"', 'back_populates="usage"'))
+    (project_dir / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    result = run_cli(project_dir / "saas", "--check", ".")
+    found = {line.split(" ", 2)[1]: line.split(": ")[0] for line in result.stdout.splitlines()}
+    assert found["FR501"] == "models.py:11:5", result.stdout
+    assert all(where.startswith("models.py:") for where in found.values()), result.stdout

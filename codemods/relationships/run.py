@@ -244,7 +244,7 @@ def _check_relationships(
     unchanged = {k: v for k, v in known.items() if k not in written}
     for finding in check_relationships(project, keys, unchanged):
         path = given.get(finding.path)
-        shown = finding.path if path is None else shown_path(path, options.root)
+        shown = finding.path if path is None else shown_path(path, options.cwd or options.root)
         report.findings.append(finding._replace(path=shown))
     return project
 
@@ -342,7 +342,9 @@ def _init_plans(
         else:
             path = options.root / key
             decoded = decode(project.read(key))
-            candidate = _Candidate(path, shown_path(path, options.root), key, decoded)
+            candidate = _Candidate(
+                path, shown_path(path, options.cwd or options.root), key, decoded
+            )
             plan = Plan(candidate.shown, decoded.text, (), ImportEdits(), frozenset(), ())
         extra = tuple(m for m in edits.get(key, ()) if m not in plan.late)
         yield candidate, dataclasses.replace(plan, late=plan.late + extra)
