@@ -73,6 +73,18 @@ BASE_PROJECT: dict[str, str] = {
 }
 
 
+# What git needs to run alone in a temporary repository: no user or system configuration, a
+# fixed author (the caller's GIT_* variables are to be dropped first).
+ISOLATED_GIT = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+}
+
+
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 

@@ -29,6 +29,7 @@ from typing import Callable, Optional
 import pytest
 from project_helpers import (
     BASE_PROJECT,
+    ISOLATED_GIT,
     REPO,
     SEED,
     run_cli,
@@ -664,15 +665,7 @@ def test_default_cache_is_at_the_project_root_with_its_tag_and_gitignore(
 
 
 def _git(cwd: Path, *args: str) -> str:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Test Author",
-        "GIT_AUTHOR_EMAIL": "author@example.com",
-        "GIT_COMMITTER_NAME": "Test Author",
-        "GIT_COMMITTER_EMAIL": "author@example.com",
-    }
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **ISOLATED_GIT}
     result = subprocess.run(
         ("git", *args), cwd=cwd, env=env, capture_output=True, text=True, check=True
     )
