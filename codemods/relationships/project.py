@@ -63,13 +63,18 @@ def module_parts(relpath: str) -> list[str]:
 _INDEXED = 3  # name parts the module index is keyed by
 
 
-def summary(path: str) -> Optional[ModuleInfo]:
-    """A module's summary (in a worker); None if the file cannot be read or parsed."""
+def parse_file(path: Path) -> Optional[ast.Module]:
+    """The file's syntax tree, or None if it cannot be read or parsed."""
     try:
-        tree = parse_python(read_bytes(Path(path)))
+        return parse_python(read_bytes(path))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return scan_module(tree, keep_tree=False)
+
+
+def summary(path: str) -> Optional[ModuleInfo]:
+    """A module's summary (here, or in a worker); None if the file cannot be read or parsed."""
+    tree = parse_file(Path(path))
+    return None if tree is None else scan_module(tree, keep_tree=False)
 
 
 class Project:
@@ -186,14 +191,10 @@ class Project:
         return self._infos[relpath]
 
     def parse(self, relpath: str) -> Optional[ast.Module]:
-        try:
-            return parse_python(self.read(relpath))
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+        return parse_file(self.root / relpath)
 
     def _parse(self, relpath: str) -> Optional[ModuleInfo]:
-        tree = self.parse(relpath)
-        return None if tree is None else scan_module(tree, keep_tree=False)
+        return summary(str(self.root / relpath))
 
     def prefetch(self, seeds: Sequence[str], skip: frozenset[str], minimum: int) -> None:
         """Read ahead, on every core, the summaries of the modules that importing the seeds may
