@@ -107,9 +107,9 @@ class FactCache:
             self._key = self._key()
         return self._key
 
-    @property
-    def _old(self) -> dict[str, Entry]:
-        """The stored entries, read on first use (a small run may never need them)."""
+    def use(self) -> dict[str, Entry]:
+        """The stored entries, read on first use (a small run may never need them); the scans
+        made before are stored with them. A run that builds the project index calls it."""
         if self._loaded is None:
             self._loaded = _load(self.path, self.key)
             pending, self._pending = self._pending, {}
@@ -117,11 +117,9 @@ class FactCache:
                 self.put_scan(relpath, stamp, scan)
         return self._loaded
 
-    def use(self) -> None:
-        """Read the cache now (a run that builds the project index does): the scans made
-        before are stored with it."""
-        if self.enabled and self._loaded is None:
-            self._loaded = self._old
+    @property
+    def _old(self) -> dict[str, Entry]:
+        return self.use()
 
     @property
     def enabled(self) -> bool:

@@ -184,7 +184,7 @@ def scan_files(
         for (key, _), scan in zip(files, direct):
             if scan.stamp is not None:
                 cache.note(key, scan.stamp, scan.record())
-        return [s if text else s._replace(text=None) for s in direct]
+        return direct if text else [s if s.text is None else s._replace(text=None) for s in direct]
     scans: list[Optional[FileScan]] = [None] * len(files)
     missing: list[int] = []
     for index, (key, path) in enumerate(files):
@@ -204,4 +204,5 @@ def scan_files(
         scans[index] = scan
         if scan.stamp is not None:
             cache.put_scan(files[index][0], scan.stamp, scan.record())
-    return [s if text else s._replace(text=None) for s in scans if s is not None]
+    found = [s for s in scans if s is not None]
+    return found if text else [s if s.text is None else s._replace(text=None) for s in found]

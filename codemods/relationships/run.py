@@ -162,7 +162,7 @@ def _run(
     listing = None
     replayed = None
     if cache.enabled and _sweep(paths, files):
-        from . import replay
+        from . import replay  # here: a commit never pays for it
 
         listing = project_files(options.root)
         replayed = replay.digest(
@@ -191,11 +191,14 @@ def _run(
     return report
 
 
+SWEEP = 200  # files given, at least, for a run that is not a commit (as with a directory given)
+
+
 def _sweep(paths: Sequence[str], files: list[tuple[str, str]]) -> bool:
     """A run over a directory or over many files (`pre-commit run --all-files` passes every
     file's name): one that may be replayed. A commit's few files are decided faster than the
     whole project could be listed."""
-    return len(files) >= MIN_ITEMS or any(os.path.isdir(p) for p in paths)
+    return len(files) >= SWEEP or any(os.path.isdir(p) for p in paths)
 
 
 def _project(
