@@ -31,12 +31,16 @@ class Unresolved:
     reason: str
 
 
-def resolve_target(project: Project, dotted: str) -> Union[Target, Unresolved]:
+def resolve_target(
+    project: Project, dotted: str, explain: bool = True
+) -> Union[Target, Unresolved]:
+    """The class a dotted path names; `explain=False`: without telling a stale path from one
+    outside the project (which means reading every module name of its leading package)."""
     *module, name = dotted.split(".")
     modules = project.modules_ending_with(module)
     module_name = ".".join(module)
     if not modules:
-        stale = _stale(project, module)
+        stale = _stale(project, module) if explain else None
         if stale is not None:
             return Unresolved("stale", stale)
         return Unresolved("outside", f"no project module ends with {module_name}")
@@ -62,7 +66,7 @@ def resolve_chain(project: Project, chain: str) -> Union[Target, Unresolved]:
     Chains that name no project class (`UsageEvent.id`, `subscriptions.c.id`) are "outside"."""
     parts = chain.split(".")
     for end in range(2, len(parts) + 1):
-        found = resolve_target(project, ".".join(parts[:end]))
+        found = resolve_target(project, ".".join(parts[:end]), explain=False)
         if isinstance(found, Target) or found.kind in ("ambiguous", "unknown"):
             return found
     return Unresolved("outside", "names no project class")
