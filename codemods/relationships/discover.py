@@ -23,11 +23,6 @@ def _skipped_dir(entry: os.DirEntry[str]) -> bool:
     return os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
 
 
-def walk_python_files(directory: str) -> Iterator[str]:
-    """Every `*.py` file below `directory`, as `os.path.join`ed paths."""
-    return (path for path, _ in walk_entries(directory))
-
-
 def walk_entries(directory: str) -> Iterator[tuple[str, bool]]:
     """Every `*.py` file below `directory` and whether it is a symlink (known from the
     directory listing, so it costs no system call)."""
@@ -89,7 +84,7 @@ def is_excluded(relpath: str, patterns: Iterable[str]) -> bool:
 def project_files(root: Path) -> list[str]:
     """Every `*.py` file of the project, relative to the root, with posix separators."""
     start = len(os.path.join(str(root), ""))
-    files = [path[start:] for path in walk_python_files(str(root))]
+    files = [path[start:] for path, _ in walk_entries(str(root))]
     return files if os.sep == "/" else [f.replace(os.sep, "/") for f in files]
 
 
