@@ -1,5 +1,5 @@
-"""The cache's store on its own: when an entry vouches for a file, and what a damaged or foreign
-file gives.
+"""The cache's store on its own: when an entry vouches for a file, what its facts look up, and
+what a damaged or foreign file gives.
 
 The command-line behaviour (warm = cold, edits, damage, runs at once) is in test_cache.py; these
 pin the rules the store applies, with the run's start time set by the test.
@@ -7,14 +7,26 @@ pin the rules the store applies, with the run's start time set by the test.
 
 from __future__ import annotations
 
-import json
+import os
 import pickle
+import sqlite3
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
 import pytest
 
-from codemods.relationships.cache import RACY_NS, FactCache, Stamp
+from codemods.relationships.cache import (
+    CLASS,
+    IMPERATIVE,
+    IMPORT,
+    RACY_NS,
+    TABLE,
+    WORD,
+    FactCache,
+    Stamp,
+    stamp_of,
+)
 from codemods.relationships.filescan import ClassFacts, FileScan
 
 NOW = 1_800_000_000 * 10**9
@@ -34,7 +46,7 @@ def _stored(directory: Path, stamp: Stamp) -> Path:
     cache = _cache(directory)
     cache.put_scan("m.py", stamp, SCAN)
     cache.save()
-    (path,) = directory.glob("facts-*.json")
+    (path,) = directory.glob("facts-*.sqlite3")
     return path
 
 
@@ -78,28 +90,36 @@ def test_a_record_of_another_shape_is_no_scan(record: object) -> None:
     assert FileScan.from_record(record) is None
 
 
-def _with_payload(path: Path, payload: bytes) -> None:
-    """A file with the right header and checksum around another payload."""
-    import zlib
+def _rewritten(path: Path, *statements: str) -> None:
+    """The database with SQL of someone else's run on it."""
+    with sqlite3.connect(path) as db:
+        for statement in statements:
+            db.execute(statement)
+    db.close()
 
-    data = path.read_bytes()
-    head = data.index(b"\n") + 1
-    path.write_bytes(data[:head] + zlib.crc32(payload).to_bytes(4, "big") + payload)
+
+def _another_database(path: Path, *statements: str) -> None:
+    path.unlink()
+    _rewritten(path, *statements)
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
     "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
-    "one-bit-flipped": lambda p: p.write_bytes(
-        p.read_bytes()[:-5] + bytes([p.read_bytes()[-5] ^ 1]) + p.read_bytes()[-4:]
-    ),
+    "padded": lambda p: p.write_bytes(p.read_bytes() + b"\x00" * 4096),
     "empty": lambda p: p.write_bytes(b""),
-    "not-json": lambda p: _with_payload(p, b"\x80\x04K\x01."),
-    "another-key": lambda p: _with_payload(p, json.dumps({"key": "x", "value": {}}).encode()),
-    "entries-of-another-shape": lambda p: _with_payload(
-        p, json.dumps({"key": "key", "value": {"m.py": [1, 2]}}).encode()
-    ),
+    "not-a-database": lambda p: p.write_bytes(b'{"key": "key", "value": {}}'),
     # A pickle that would run code if it were unpickled: the cache never unpickles.
-    "a-pickle": lambda p: _with_payload(p, pickle.dumps(print)),
+    "a-pickle": lambda p: p.write_bytes(pickle.dumps(print)),
+    "another-key": lambda p: _rewritten(p, "UPDATE meta SET value = 'x'"),
+    "another-schema": lambda p: _another_database(
+        p, "CREATE TABLE files (path TEXT, scan TEXT)", "INSERT INTO files VALUES ('m.py', '[]')"
+    ),
+    # A view where the table was would answer with whatever its SQL computes: not read.
+    "a-view-for-a-table": lambda p: _rewritten(
+        p,
+        "ALTER TABLE files RENAME TO stored",
+        "CREATE VIEW files AS SELECT * FROM stored",
+    ),
 }
 
 
@@ -114,7 +134,7 @@ def test_a_damaged_or_foreign_cache_file_holds_nothing(
 def test_a_cache_of_another_key_is_another_file(tmp_path: Path) -> None:
     _stored(tmp_path, OLD)
     assert _cache(tmp_path, key="another").scan("m.py", OLD) is None
-    assert len(list(tmp_path.glob("facts-*.json"))) == 1  # nothing written by a lookup
+    assert len(list(tmp_path.glob("facts-*.sqlite3"))) == 1  # nothing written by a lookup
 
 
 def test_scans_made_before_the_cache_is_needed_are_stored_only_if_it_is_read(
@@ -123,7 +143,7 @@ def test_scans_made_before_the_cache_is_needed_are_stored_only_if_it_is_read(
     untouched = _cache(tmp_path)
     untouched.note("m.py", OLD, SCAN)
     untouched.save()
-    assert not list(tmp_path.glob("facts-*.json"))
+    assert not list(tmp_path.glob("facts-*.sqlite3"))
     read = _cache(tmp_path)
     read.note("m.py", OLD, SCAN)
     read.scan("other.py", OLD)  # the run needed the cache after all
@@ -147,3 +167,49 @@ def test_the_directory_is_tagged_and_ignored_by_git(tmp_path: Path) -> None:
         .startswith("Signature: 8a477f597d28d172789f06886806bc55")
     )
     assert (tmp_path / "c" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_the_facts_are_looked_up_by_name(tmp_path: Path) -> None:
+    """What the project index asks a warm cache for, instead of every file's facts."""
+    twice = ClassFacts(
+        (("Plan", False),), ("Plan",), ("plans", "plans"), ("a.b", "c"), ("backref",)
+    )
+    cache = _cache(tmp_path)
+    cache.put_scan("m.py", OLD, SCAN)
+    cache.put_scan("n.py", OLD, FileScan(facts=twice).record())
+    cache.save()
+    warm = _cache(tmp_path, started=NOW + 60 * RACY_NS)
+    assert warm.scan("m.py", OLD) == SCAN and warm.scan("n.py", OLD._replace(size=1)) is None
+    assert sorted(warm.lookup(CLASS, "Plan") or ()) == [("m.py", 0), ("n.py", 0)]
+    assert warm.lookup(CLASS, "Nested") == [("m.py", 1)]  # indented
+    assert sorted(warm.lookup(TABLE, "plans") or ()) == [("m.py", 1), ("n.py", 2)]  # how often
+    assert warm.lookup(IMPERATIVE, "Plan") == [("n.py", 0)]
+    assert warm.lookup(IMPORT, "a.b") and warm.lookup(WORD, "backref") == [("n.py", 0)]
+    assert warm.lookup(CLASS, "Other") == []
+    assert warm.stored_scan("m.py") == SCAN
+
+
+def test_a_damaged_cache_is_replaced_by_the_next_run_that_writes(tmp_path: Path) -> None:
+    DAMAGE["truncated"](_stored(tmp_path, OLD))
+    cache = _cache(tmp_path)
+    assert cache.scan("m.py", OLD) is None
+    cache.put_scan("m.py", OLD, SCAN)
+    cache.save()
+    assert _cache(tmp_path).scan("m.py", OLD) == SCAN
+
+
+@pytest.mark.parametrize("count", [pytest.param(3, id="a-few"), pytest.param(600, id="many")])
+def test_unchanged_files_are_those_of_the_same_stat_now(tmp_path: Path, count: int) -> None:
+    """Looked up one by one for a few files, read at once for many: the same answer."""
+    names = [f"m{i}.py" for i in range(count)]
+    for name in names:
+        (tmp_path / name).write_text("x = 1\n")
+    base = f"{tmp_path}{os.sep}"
+    cache = _cache(tmp_path / "c", started=time.time_ns() + 60 * RACY_NS)
+    for name in names:
+        cache.put_scan(name, stamp_of(os.stat(base + name)), SCAN)
+    cache.save()
+    (tmp_path / names[0]).write_text("x = 22\n")  # another size
+    (tmp_path / names[1]).unlink()
+    warm = _cache(tmp_path / "c", started=time.time_ns() + 60 * RACY_NS)
+    assert warm.unchanged([*names, "new.py"], base) == set(names[2:])

@@ -3,42 +3,62 @@
     .fix_relationships_cache/
         CACHEDIR.TAG            backup tools skip the directory
         .gitignore              `*`: git never sees it
-        facts-<key>.json        one file per interpreter, tool build and configuration
+        facts-<key>.sqlite3     one database per interpreter, tool build and configuration
 
-A file's entry is used when its stat (mtime, ctime, size, inode) is the same and the file had
+Each file's entry holds its stat (mtime, ctime, size, inode) and its scan; the facts the project
+index looks up by name (classes, imperative mappings, tables, imported modules, words) are rows
+of their own, so that a commit in a large project asks for the few names it needs instead of
+loading every file's facts. An entry is used when the file's stat is the same and the file had
 last changed more than `RACY_NS` before the run that stored it (git's "racy clean" rule); a
 younger entry is not used (the file is read again). So an edit within the same timestamp tick
 as the read that cached it, with the same size, cannot go unseen.
 
-The cache lives in the project, so a repository could ship one: it is JSON (plain data; never
-pickle or marshal, which would let such a file run code or crash the interpreter), checked
-against a checksum and the key it was made for, and anything else is ignored, never trusted. It
-is replaced atomically (a temporary file, then a rename): runs at once each leave a whole cache
-behind. A cache that cannot be read or written changes nothing but speed.
+The cache lives in the project, so a repository could ship one. SQLite reads it (plain data:
+never pickle or marshal, which would let such a file run code); it is used only if its schema is
+exactly this tool's, its size is the one its header gives (a truncated or padded file is not
+read) and it was made for this key; anything else is replaced. Every write is one transaction,
+and a run reads the database inside one transaction too, so runs at once each see a whole cache.
+A cache that cannot be read or written changes nothing but speed.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
 from .fileio import replace_file
+
+if TYPE_CHECKING:
+    import sqlite3
 
 DIRECTORY = ".fix_relationships_cache"
 ENVIRONMENT = "FIX_RELATIONSHIPS_CACHE_DIR"
 RACY_NS = 1_000_000_000  # coarser than any file system's timestamps the tool expects
-_MAGIC = b"fix-relationships cache 4\n"
-_DIGEST = 4  # a CRC-32 of the payload
 TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by fix-relationships.\n"
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+_FEW_ENTRIES = 512  # files looked up one by one; from this many on, every entry is read
+WAIT_SECONDS = 5.0  # for another run's write to end; past it, this run neither reads nor writes
+
+# The facts looked up by name, one kind per number; `flag`: a class statement is indented, or
+# how many times the file names the table.
+CLASS, IMPERATIVE, TABLE, IMPORT, WORD = range(5)
+_SCHEMA = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
+    "CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, mtime INTEGER, "
+    "ctime INTEGER, size INTEGER, inode INTEGER, trusted INTEGER, scan TEXT)",
+    "CREATE TABLE facts (file INTEGER, kind INTEGER, name TEXT, flag INTEGER, "
+    "PRIMARY KEY (file, kind, name)) WITHOUT ROWID",
+    "CREATE INDEX facts_by_name ON facts (kind, name)",
 )
 
 
@@ -53,11 +73,6 @@ def stamp_of(result: os.stat_result) -> Stamp:
     return Stamp(result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
 
 
-# relpath -> [stamp, the file's scan as plain data, whether the stamp alone vouches for it], as
-# JSON holds it (lists): read as it is, without a conversion per file
-Entry = list[Any]
-
-
 def cache_key(*parts: object) -> str:
     """What a cache is for: the interpreter, the tool's own code and the configuration."""
     package = Path(__file__).resolve().parent
@@ -68,25 +83,32 @@ def cache_key(*parts: object) -> str:
     return repr((sys.version, sources, parts))
 
 
-def _digest(data: bytes) -> bytes:
-    return zlib.crc32(data).to_bytes(_DIGEST, "big")
-
-
 def content_digest(data: bytes) -> int:
     """A 64-bit checksum of a file's bytes (CRC-32 and Adler-32): tells an edit that kept the
     file's stat from the version a racy entry was made from."""
     return zlib.crc32(data) | zlib.adler32(data) << 32
 
 
-def tuples(value: Any) -> Any:
-    """JSON's lists back into the tuples they were written from, all the way down."""
-    if isinstance(value, list):
-        return tuple(tuples(v) for v in value)
-    return value
+def fact_rows(scan: Any) -> Iterator[tuple[int, str, int]]:
+    """The looked-up facts of a scan record (`FileScan.record()`), as (kind, name, flag)."""
+    stored = scan[4] if isinstance(scan, list) and len(scan) == 5 else None
+    if not isinstance(stored, list) or len(stored) != 5:
+        return
+    classes, imperative, tables, imports, words = stored
+    for name, indented in classes:
+        yield CLASS, name, int(bool(indented))
+    for kind, names in ((IMPERATIVE, imperative), (IMPORT, imports), (WORD, words)):
+        for name in dict.fromkeys(names):
+            yield kind, name, 0
+    counts: dict[str, int] = {}
+    for table in tables:
+        counts[table] = counts.get(table, 0) + 1
+    for table, count in counts.items():
+        yield TABLE, table, count
 
 
 class FactCache:
-    """The entries of one cache file: looked up by path and stamp, written back once.
+    """One cache database: entries looked up by path and stamp, facts by name; written once.
 
     A trusted entry (the file had not changed for `RACY_NS` when it was stored) is used on its
     stamp alone; an untrusted one is not used: the file is read again (and what is stored then
@@ -96,9 +118,13 @@ class FactCache:
         self.directory = directory
         self._key = key
         self.started = time.time_ns()
-        self._loaded: Optional[dict[str, Entry]] = None if directory is not None else {}
-        self._new: dict[str, Entry] = {}
-        self._pending: dict[str, tuple[Stamp, Any]] = {}  # scans made before the load
+        self._db: Optional[sqlite3.Connection] = None
+        self._opened = directory is None
+        self._replace = False  # the file is not a cache of this tool: write a new one
+        self._new: dict[str, tuple[Stamp, Any]] = {}
+        self._pending: dict[str, tuple[Stamp, Any]] = {}  # scans made before the cache was read
+        self._preloaded: Optional[dict[str, tuple[Stamp, str]]] = None
+        self._paths: Optional[set[str]] = None  # every file with an entry, once read
 
     @property
     def key(self) -> str:
@@ -107,52 +133,176 @@ class FactCache:
             self._key = self._key()
         return self._key
 
-    def use(self) -> dict[str, Entry]:
-        """The stored entries, read on first use (a small run may never need them); the scans
-        made before are stored with them. A run that builds the project index calls it."""
-        if self._loaded is None:
-            self._loaded = _load(self.path, self.key)
-            pending, self._pending = self._pending, {}
-            for relpath, (stamp, scan) in pending.items():
-                self.put_scan(relpath, stamp, scan)
-        return self._loaded
-
-    @property
-    def _old(self) -> dict[str, Entry]:
-        return self.use()
-
     @property
     def enabled(self) -> bool:
         return self.directory is not None
 
     @property
     def path(self) -> Path:
+        return self.named("facts-", ".sqlite3")
+
+    def named(self, prefix: str, suffix: str) -> Path:
+        """A file of the cache directory for this key."""
         assert self.directory is not None
         data = self.key.encode("utf-8", "surrogateescape")
-        return self.directory / f"facts-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json"
+        return self.directory / f"{prefix}{zlib.crc32(data):08x}{zlib.adler32(data):08x}{suffix}"
+
+    # -- reading ---------------------------------------------------------------------------
+    def use(self) -> None:
+        """Open the database (a small run may never need it); the scans made before are
+        stored with this run's. A run that builds the project index calls it."""
+        if not self._opened:
+            self._opened = True
+            self._db = self._connect()
+            pending, self._pending = self._pending, {}
+            for relpath, (stamp, scan) in pending.items():
+                self.put_scan(relpath, stamp, scan)
+
+    def _connect(self) -> Optional[sqlite3.Connection]:
+        """The database, inside a read transaction that lasts the run; None if there is none
+        fit to read (then `_replace` says whether a file is in the way)."""
+        import sqlite3
+
+        path = self.path
+        if not path.is_file():
+            self._replace = path.exists() or path.is_symlink()
+            return None
+        uri = f"{Path(os.path.abspath(path)).as_uri()}?mode=rw"
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=WAIT_SECONDS, isolation_level=None)
+        except sqlite3.Error:
+            self._replace = True
+            return None
+        try:
+            db.execute("BEGIN")
+            if self._is_ours(db, path):
+                return db
+            self._replace = True
+        except sqlite3.Error as exc:
+            # locked past the wait: another run is writing it; else, it is no database
+            self._replace = "locked" not in str(exc)
+        db.close()
+        return None
+
+    def _is_ours(self, db: sqlite3.Connection, path: Path) -> bool:
+        if _schema_of(db) != _schema():
+            return False
+        (pages,) = db.execute("PRAGMA page_count").fetchone()
+        (size,) = db.execute("PRAGMA page_size").fetchone()
+        if pages * size != path.stat().st_size:  # truncated, or something appended
+            return False
+        found = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
+        return bool(found == (self.key,))
+
+    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> Optional[list[Any]]:
+        """The rows, or None if there is no database or it failed under the run."""
+        import sqlite3
+
+        if self._db is None:
+            return None
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except (sqlite3.Error, UnicodeError):  # damaged inside: a new cache replaces it
+            self._replace = True
+            self._close()
+            return None
+
+    def preload(self) -> None:
+        """Read every trusted entry at once: for a run that looks up most files."""
+        self.use()
+        if self._preloaded is None:
+            rows = self._query(
+                "SELECT path, mtime, ctime, size, inode, scan FROM files WHERE trusted = 1"
+            )
+            self._preloaded = {r[0]: (Stamp(*r[1:5]), r[5]) for r in rows or ()}
 
     def scan(self, relpath: str, stamp: Stamp) -> Optional[Any]:
         """The stored scan of the file, if its entry is trusted and of exactly this stamp."""
-        entry = self._new.get(relpath) or self._old.get(relpath)
-        if not isinstance(entry, list) or len(entry) != 3 or entry[2] is not True:
+        if relpath in self._new:
+            new_stamp, scan = self._new[relpath]
+            return scan if new_stamp == stamp and not self.racy(stamp) else None
+        self.use()
+        if self._preloaded is not None:
+            found = self._preloaded.get(relpath)
+        else:
+            rows = self._query(
+                "SELECT mtime, ctime, size, inode, scan FROM files WHERE path = ? AND trusted = 1",
+                (relpath,),
+            )
+            found = (Stamp(*rows[0][:4]), rows[0][4]) if rows else None
+        if found is None or found[0] != stamp:
             return None
-        return entry[1] if entry[0] == [*stamp] else None
+        return _decoded(found[1])
 
+    def unchanged(self, files: Iterable[str], base: str) -> Optional[set[str]]:
+        """Which of the files (paths relative to `base`, a directory and its separator) have a
+        trusted entry of exactly their stat now (None if the cache cannot tell)."""
+        self.use()
+        wanted = set(files)
+        if len(wanted) < _FEW_ENTRIES and self._preloaded is None:
+            return {p for p in wanted if self._has(p, base)}
+        rows = self._query("SELECT path, mtime, ctime, size, inode, trusted FROM files")
+        if rows is None:
+            return None
+        self._paths = {row[0] for row in rows}
+        found = set()
+        for path, mtime, ctime, size, inode, trusted in rows:
+            if trusted != 1 or path not in wanted or path in self._new:
+                continue
+            try:
+                now = os.stat(base + path)
+            except OSError:
+                continue
+            stamp = (now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino)
+            if stamp == (mtime, ctime, size, inode):
+                found.add(path)
+        return found
+
+    def _has(self, relpath: str, base: str) -> bool:
+        try:
+            stamp = stamp_of(os.stat(base + relpath))
+        except OSError:
+            return False
+        rows = self._query(
+            "SELECT 1 FROM files WHERE path = ? AND mtime = ? AND ctime = ? AND size = ? "
+            "AND inode = ? AND trusted = 1",
+            (relpath, *stamp),
+        )
+        return bool(rows) and relpath not in self._new
+
+    def stored_scan(self, relpath: str) -> Optional[Any]:
+        """The scan of a file `unchanged` vouched for (None if the cache failed)."""
+        rows = self._query("SELECT scan FROM files WHERE path = ?", (relpath,))
+        return _decoded(rows[0][0]) if rows else None
+
+    def lookup(self, kind: int, name: str) -> Optional[list[tuple[str, int]]]:
+        """(path, flag) of every stored file with the fact (None if the cache failed)."""
+        return self._query(
+            "SELECT path, flag FROM facts JOIN files ON files.id = facts.file "
+            "WHERE kind = ? AND name = ?",
+            (kind, name),
+        )
+
+    def names(self, kind: int) -> Optional[list[tuple[str, str]]]:
+        """(name, path) of every stored fact of a kind (None if the cache failed)."""
+        return self._query(
+            "SELECT name, path FROM facts JOIN files ON files.id = facts.file WHERE kind = ?",
+            (kind,),
+        )
+
+    # -- writing ---------------------------------------------------------------------------
     def note(self, relpath: str, stamp: Stamp, scan: Any) -> None:
         """A scan made without looking in the cache: stored only if the run reads the cache
         after all (a small run that never needs it neither reads nor writes it)."""
-        if self._loaded is None:
+        if not self._opened:
             self._pending[relpath] = (stamp, scan)
         else:
             self.put_scan(relpath, stamp, scan)
 
     def put_scan(self, relpath: str, stamp: Stamp, scan: Any) -> None:
         """A file's scan, as read in this run."""
-        if not self.enabled:
-            return
-        entry = [[*stamp], scan, not self.racy(stamp)]
-        if self._old.get(relpath) != entry:
-            self._new[relpath] = entry
+        if self.enabled:
+            self._new[relpath] = (stamp, scan)
 
     def racy(self, stamp: Stamp) -> bool:
         """Whether the file changed too close to this run's start for its stat to vouch for
@@ -161,56 +311,107 @@ class FactCache:
         return stamp.mtime_ns >= limit or stamp.ctime_ns >= limit
 
     def save(self, project_files: Optional[frozenset[str]] = None) -> None:
-        """Write the entries back if this run added any; with `project_files`, drop the entries
-        of files that are gone."""
-        if self.directory is None or (self._loaded is None and not self._new):
+        """Write this run's scans (one transaction); with `project_files`, drop the entries of
+        files that are gone."""
+        gone: set[str] = set()
+        if project_files is not None and self._db is not None:
+            if self._paths is None:
+                self._paths = {p for (p,) in self._query("SELECT path FROM files") or ()}
+            gone = self._paths - project_files
+        self._close()
+        if self.directory is None or not (self._new or gone):
             return
-        kept = self._old
-        if project_files is not None:
-            kept = {k: v for k, v in kept.items() if k in project_files}
-        if not self._new and len(kept) == len(self._old):
+        import sqlite3
+
+        try:
+            db = self._writable()
+        except (OSError, sqlite3.Error):
             return
-        write_checked(self.path, self.key, {**kept, **self._new})
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            _write(db, self._new, gone, self.racy)
+            db.execute("COMMIT")
+        except (sqlite3.Error, UnicodeError):
+            pass  # locked past the wait, or the disk is full: the cache costs speed only
+        finally:
+            db.close()
+
+    def _writable(self) -> sqlite3.Connection:
+        import sqlite3
+
+        path = self.path
+        prepare(path.parent)
+        if self._replace:
+            path.unlink()
+        db = sqlite3.connect(str(path), timeout=WAIT_SECONDS, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            if not db.execute("SELECT 1 FROM sqlite_master").fetchone():
+                for statement in _SCHEMA:
+                    db.execute(statement)
+                db.execute("INSERT INTO meta VALUES ('key', ?)", (self.key,))
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
-def _load(path: Path, key: str) -> dict[str, Entry]:
-    """The stored entries (each checked when it is looked up)."""
-    found = read_checked(path, key)
-    return found if isinstance(found, dict) else {}
+def _write(
+    db: sqlite3.Connection,
+    new: dict[str, tuple[Stamp, Any]],
+    gone: Iterable[str],
+    racy: Callable[[Stamp], bool],
+) -> None:
+    paths = [(p,) for p in (*new, *gone)]
+    db.executemany("DELETE FROM facts WHERE file = (SELECT id FROM files WHERE path = ?)", paths)
+    db.executemany("DELETE FROM files WHERE path = ?", paths)
+    for path, (stamp, scan) in new.items():
+        text = json.dumps(scan, separators=(",", ":"))
+        cursor = db.execute(
+            "INSERT INTO files (path, mtime, ctime, size, inode, trusted, scan) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (path, *stamp, int(not racy(stamp)), text),
+        )
+        file = cursor.lastrowid
+        db.executemany(
+            "INSERT OR IGNORE INTO facts VALUES (?, ?, ?, ?)",
+            ((file, kind, name, flag) for kind, name, flag in fact_rows(scan)),
+        )
 
 
-def read_checked(path: Path, key: str) -> Any:
-    """What a cache file holds, if it is whole (magic, checksum) and was made for `key`; else
-    None."""
+def _schema_of(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    return db.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+    ).fetchall()
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> list[tuple[Any, ...]]:
+    """The schema as SQLite records it (it adds the index of a UNIQUE column)."""
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    for statement in _SCHEMA:
+        db.execute(statement)
+    found = _schema_of(db)
+    db.close()
+    return found
+
+
+def _decoded(text: Any) -> Optional[Any]:
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(_MAGIC) + _DIGEST
-    payload = data[head:]
-    if data[: len(_MAGIC)] != _MAGIC or _digest(payload) != data[len(_MAGIC) : head]:
-        return None
-    try:
-        document = json.loads(payload)
+        return json.loads(text) if isinstance(text, str) else None
     except (ValueError, RecursionError):
         return None
-    if not isinstance(document, dict) or document.get("key") != key:
-        return None
-    return document.get("value")
 
 
-def write_checked(path: Path, key: str, value: Any) -> None:
-    """Replace a cache file atomically (in a tagged, git-ignored directory); a cache that
-    cannot be written costs speed only."""
-    payload = json.dumps({"key": key, "value": value}, separators=(",", ":")).encode()
-    try:
-        _prepare(path.parent)
-        replace_file(path, _MAGIC + _digest(payload) + payload)
-    except OSError:
-        pass
-
-
-def _prepare(directory: Path) -> None:
+def prepare(directory: Path) -> None:
     """The directory, with its tag and its `.gitignore` (written once)."""
     if (directory / "CACHEDIR.TAG").is_file():
         return

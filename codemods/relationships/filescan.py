@@ -172,6 +172,7 @@ def scan_file(path: str) -> FileScan:
 # Fewer files than this are scanned without looking in the cache: loading it would cost more
 # than it saves (their scans are stored if the run loads the cache for another reason).
 FEW = 32
+MANY = 512  # and from this many on, every entry is read at once
 
 
 def scan_files(
@@ -187,6 +188,8 @@ def scan_files(
         return direct if text else [s if s.text is None else s._replace(text=None) for s in direct]
     scans: list[Optional[FileScan]] = [None] * len(files)
     missing: list[int] = []
+    if cache.enabled and len(files) >= MANY:
+        cache.preload()
     for index, (key, path) in enumerate(files):
         record = None
         if cache.enabled:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .cache import FactCache
+from .cache import CLASS, IMPERATIVE, IMPORT, TABLE, WORD, FactCache
 from .fileio import read_bytes
-from .filescan import ClassFacts, scan_files
+from .filescan import ClassFacts, FileScan, scan_files
 from .parallel import Workers
 from .scan import ImportStmt, ModuleInfo, scan_module
 from .sources import parse_python
@@ -60,7 +60,15 @@ def module_parts(relpath: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
+def _last_part(relpath: str) -> str:
+    """`a/b.py` -> `b`, `a/b/__init__.py` -> `b`: the last part of its module name, if any."""
+    directory, _, name = relpath.rpartition("/")
+    stem = name[: -len(".py")]
+    return directory.rpartition("/")[2] if stem == "__init__" else stem
+
+
 _INDEXED = 3  # name parts the module index is keyed by
+_LOOKED_UP_ALONE = 32  # questions about module names answered without an index
 
 
 def parse_file(path: Path) -> Optional[ast.Module]:
@@ -95,7 +103,9 @@ class Project:
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
-        self._class_index: Optional[dict[str, list[str]]] = None
+        self._by_stem: Optional[dict[str, list[str]]] = None
+        self._class_index: dict[str, list[str]] = {}
+        self._indexed = False
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
         self.workers = workers or Workers(enabled=False)
         self.cache = cache or FactCache(None, "")
@@ -110,6 +120,11 @@ class Project:
         self._tables: dict[str, list[str]] = {}
         self._from_package: Optional[dict[str, set[str]]] = None
         self._importers: dict[str, list[str]] = {}
+        self._words: dict[str, list[str]] = {}
+        self._asked: dict[str, int] = {}
+        self._stored: frozenset[str] = frozenset()  # files whose facts the cache holds
+        self._stored_facts: dict[str, Optional[ClassFacts]] = {}
+        self._looked_up: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
     # -- names ---------------------------------------------------------------------------
     def full_name(self, relpath: str) -> tuple[str, ...]:
@@ -152,6 +167,16 @@ class Project:
     def module_names_from(self, package: str) -> frozenset[str]:
         """Dotted names of the modules under every package called `package`, from it on:
         `ecommerce` -> {"ecommerce.models", ...}."""
+        if self._from_package is None and self._count("from") < _LOOKED_UP_ALONE:
+            marker = f"/{package}/"
+            found: set[str] = set()
+            for relpath in self.files:
+                if marker in f"/{relpath}":
+                    full = self.full_name(relpath)
+                    found.update(
+                        ".".join(full[i:]) for i, part in enumerate(full[:-1]) if part == package
+                    )
+            return frozenset(found)
         if self._from_package is None:
             self._from_package = {}
             for relpath in self.files:
@@ -162,19 +187,32 @@ class Project:
 
     def modules_ending_with(self, suffix: Sequence[str]) -> list[str]:
         """Files whose full name ends with `suffix`, in file order (indexed by up to their last
-        three parts: a monorepo has thousands of `models.py` and `models/core.py`)."""
+        three parts once asked often: a monorepo has thousands of `models.py`)."""
+        wanted = tuple(suffix)
+        n = len(wanted)
+        if self._by_last is None and self._count("ending") < _LOOKED_UP_ALONE:
+            if self._by_stem is None:
+                self._by_stem = {}
+                for relpath in self.files:
+                    self._by_stem.setdefault(_last_part(relpath), []).append(relpath)
+            stems = self._by_stem.get(wanted[-1], []) if wanted else []
+            return [f for f in stems if self.full_name(f)[-n:] == wanted]
         if self._by_last is None:
             self._by_last = {}
             for relpath in self.files:
                 name = self.full_name(relpath)
                 for size in range(1, min(len(name), _INDEXED) + 1):
                     self._by_last.setdefault(name[-size:], []).append(relpath)
-        wanted = tuple(suffix)
-        n = len(wanted)
         indexed = self._by_last.get(wanted[-_INDEXED:], [])
         if n <= _INDEXED:
             return list(indexed)  # a copy: the index stays as it is
         return [f for f in indexed if self.full_name(f)[-n:] == wanted]
+
+    def _count(self, question: str) -> int:
+        """How often the question was asked: a few are answered by a pass over the file names,
+        more by an index built once."""
+        self._asked[question] = self._asked.get(question, 0) + 1
+        return self._asked[question]
 
     # -- facts -----------------------------------------------------------------------------
     def read(self, relpath: str) -> bytes:
@@ -213,7 +251,7 @@ class Project:
         queue = list(seen)
         while queue:
             relpath = queue.pop()
-            facts = self._facts.get(relpath)
+            facts = self.facts_of(relpath)
             reached = [f"{d}/__init__.py" for d in ancestor_dirs(relpath) if d]
             for module in facts.imports if facts else ():
                 ref = self.resolve_module(module, 0, relpath)
@@ -232,38 +270,99 @@ class Project:
     # -- classes by name ------------------------------------------------------------------
     def _index_classes(self) -> dict[str, list[str]]:
         """Which files have a `class <Name>` statement, and which names are passed to
-        `map_imperatively(...)` or `mapper(...)`: one pass over every file's bytes (reusing the
-        facts of the files this run already read)."""
-        if self._class_index is None:
-            self._class_index = {}
+        `map_imperatively(...)` or `mapper(...)`: from this run's scans (one pass over each
+        file's bytes), and for the files the cache vouches for, from its rows, looked up by
+        name when asked (a commit in a large project reads the few it needs)."""
+        if not self._indexed:
+            self._indexed = True
             self.cache.use()
             base = os.path.join(str(self.root), "")
-            missing = [(f, base + f) for f in self.files if f not in self._facts]
-            scans = scan_files(missing, self.workers, self.cache, text=False)
-            self._facts.update((f, scan.facts) for (f, _), scan in zip(missing, scans))
-            for relpath in self.files:
-                facts = self._facts.get(relpath)
-                if facts is None:
-                    continue
-                for name, indented in facts.classes:
-                    self._class_index.setdefault(name, []).append(relpath)
-                    if indented:
-                        self._indented.add((name, relpath))
-                self._imperative.update(facts.imperative)
-                for table in facts.tables:
-                    self._tables.setdefault(table, []).append(relpath)
-                for module in facts.imports:
-                    self._importers.setdefault(module, []).append(relpath)
+            missing = [f for f in self.files if f not in self._facts]
+            self._stored = self._vouched(missing, base)
+            fresh = [(f, base + f) for f in missing if f not in self._stored]
+            self._scan(fresh)
         return self._class_index
+
+    def _vouched(self, files: list[str], base: str) -> frozenset[str]:
+        """The files whose cached facts hold as they are now."""
+        if not self.cache.enabled:
+            return frozenset()
+        return frozenset(self.cache.unchanged(files, base) or ())
+
+    def _scan(self, files: list[tuple[str, str]]) -> None:
+        """Scan the files and index the facts read in this run."""
+        scans = scan_files(files, self.workers, self.cache, text=False)
+        self._facts.update((f, scan.facts) for (f, _), scan in zip(files, scans))
+        for index in (self._class_index, self._tables, self._importers, self._words):
+            index.clear()
+        self._indented.clear()
+        self._imperative.clear()
+        for relpath in self.files:
+            facts = self._facts.get(relpath)
+            if facts is None:
+                continue
+            for name, indented in facts.classes:
+                self._class_index.setdefault(name, []).append(relpath)
+                if indented:
+                    self._indented.add((name, relpath))
+            self._imperative.update(facts.imperative)
+            for table in facts.tables:
+                self._tables.setdefault(table, []).append(relpath)
+            for module in facts.imports:
+                self._importers.setdefault(module, []).append(relpath)
+            for word in facts.words:
+                self._words.setdefault(word, []).append(relpath)
+
+    def _rows(self, kind: int, name: str) -> list[tuple[str, int]]:
+        """The cache's (path, flag) rows of a fact, for the files it vouches for. Ask for them
+        before reading this run's indexes: if the cache fails under the run, the files it
+        vouched for are read after all and indexed with the rest."""
+        if not self._stored:
+            return []
+        found = self._looked_up.get((kind, name))
+        if found is None:
+            rows = self.cache.lookup(kind, name)
+            if rows is None:
+                self._unstore()
+                return []
+            found = [(p, flag) for p, flag in rows if p in self._stored]
+            self._looked_up[(kind, name)] = found
+        return found
+
+    def _unstore(self) -> None:
+        base = os.path.join(str(self.root), "")
+        stored, self._stored = sorted(self._stored), frozenset()
+        self._looked_up.clear()
+        self._scan([(f, base + f) for f in stored])
+
+    def _with_rows(self, own: dict[str, list[str]], kind: int, name: str) -> list[str]:
+        """This run's files with the fact and the cache's, in file order."""
+        rows = self._rows(kind, name)
+        found = own.get(name, [])
+        if not rows:
+            return found
+        return sorted([*found, *(p for p, count in rows for _ in range(max(count, 1)))])
+
+    def facts_of(self, relpath: str) -> Optional[ClassFacts]:
+        """A file's scanned facts (None if it could not be read)."""
+        self._index_classes()
+        if relpath not in self._stored:
+            return self._facts.get(relpath)
+        if relpath not in self._stored_facts:
+            scan = FileScan.from_record(self.cache.stored_scan(relpath))
+            if scan is None:
+                self._unstore()
+                return self._facts.get(relpath)
+            self._stored_facts[relpath] = scan.facts
+        return self._stored_facts[relpath]
 
     def files_with_table(self, table: str) -> list[str]:
         """Files that name a table `table` (`__tablename__` or `Table(...)`), by their bytes."""
         self._index_classes()
-        return self._tables.get(table, [])
+        return self._with_rows(self._tables, TABLE, table)
 
     def tables_of(self, relpath: str) -> tuple[str, ...]:
-        self._index_classes()
-        facts = self._facts.get(relpath)
+        facts = self.facts_of(relpath)
         return facts.tables if facts else ()
 
     def import_names(self, relpath: str) -> list[str]:
@@ -273,7 +372,7 @@ class Project:
         names = []
         for size in range(1, len(full) + 1):
             module = ".".join(full[-size:])
-            importers = self._importers.get(module, ())
+            importers = self._with_rows(self._importers, IMPORT, module)
             if any(self._lands_on(module, importer, relpath) for importer in importers):
                 names.append(module)
         return names
@@ -283,24 +382,36 @@ class Project:
         return ref is not None and ref.file == relpath
 
     def class_names(self) -> list[str]:
-        return sorted(self._index_classes())
+        self._index_classes()
+        names = set(self._class_index)
+        if self._stored:
+            rows = self.cache.names(CLASS)
+            if rows is None:
+                self._unstore()
+                return sorted(self._class_index)
+            names.update(name for name, path in rows if path in self._stored)
+        return sorted(names)
 
     def files_defining(self, name: str) -> list[str]:
-        return self._index_classes().get(name, [])
+        return self._with_rows(self._index_classes(), CLASS, name)
 
     def may_nest(self, name: str, relpath: str) -> bool:
         """Whether a `class <name>` statement of the file is indented (maybe in a def or class)."""
         self._index_classes()
+        rows = self._rows(CLASS, name)
+        if relpath in self._stored:
+            return any(path == relpath and indented for path, indented in rows)
         return (name, relpath) in self._indented
 
     def files_mentioning(self, word: str) -> list[str]:
         """Files whose bytes hold `word`, one of filescan.WORDS."""
         self._index_classes()
-        return [f for f in self.files if word in getattr(self._facts.get(f), "words", ())]
+        return self._with_rows(self._words, WORD, word)
 
     def mapped_imperatively(self, name: str) -> bool:
         self._index_classes()
-        return name in self._imperative
+        rows = self._rows(IMPERATIVE, name)
+        return bool(rows) or name in self._imperative
 
     # -- imports ----------------------------------------------------------------------------
     def _module_file(self, directory: str, parts: Sequence[str]) -> Optional[str]:

@@ -14,16 +14,20 @@ for a run that wrote files.
 
 from __future__ import annotations
 
+import json
 import os
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-from .cache import FactCache, content_digest, read_checked, stamp_of, tuples, write_checked
-from .fileio import read_bytes
+from .cache import FactCache, content_digest, prepare, stamp_of
+from .fileio import read_bytes, replace_file
 from .findings import Finding, Fix
 
 KEPT = 8  # reports per cache file: a few working directories or invocations, most recent
+_MAGIC = b"fix-relationships reports 1\n"
+_DIGEST = 4  # a CRC-32 of the payload
 
 
 def digest(
@@ -57,7 +61,7 @@ def digest(
 
 
 def _path(cache: FactCache) -> Path:
-    return cache.path.with_name(cache.path.name.replace("facts-", "reports-"))
+    return cache.named("reports-", ".json")
 
 
 def recall(cache: FactCache, key: str) -> Optional[tuple[list[Finding], list[str], list[str]]]:
@@ -94,3 +98,44 @@ def _finding(stored: Any) -> Finding:
 def _kept(cache: FactCache) -> dict[str, Any]:
     found = read_checked(_path(cache), cache.key)
     return found if isinstance(found, dict) else {}
+
+
+def tuples(value: Any) -> Any:
+    """JSON's lists back into the tuples they were written from, all the way down."""
+    if isinstance(value, list):
+        return tuple(tuples(v) for v in value)
+    return value
+
+
+def _digest(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(_DIGEST, "big")
+
+
+def read_checked(path: Path, key: str) -> Any:
+    """What a reports file holds, if it is whole (magic, checksum) and was made for `key`
+    (JSON: plain data, never code); else None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + _DIGEST
+    payload = data[head:]
+    if data[: len(_MAGIC)] != _MAGIC or _digest(payload) != data[len(_MAGIC) : head]:
+        return None
+    try:
+        document = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != key:
+        return None
+    return document.get("value")
+
+
+def write_checked(path: Path, key: str, value: Any) -> None:
+    """Replace a reports file atomically; one that cannot be written costs speed only."""
+    payload = json.dumps({"key": key, "value": value}, separators=(",", ":")).encode()
+    try:
+        prepare(path.parent)
+        replace_file(path, _MAGIC + _digest(payload) + payload)
+    except OSError:
+        pass
