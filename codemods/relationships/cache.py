@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
+from .discover import Listing
 from .fileio import replace_file
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ _SCHEMA = (
     "CREATE TABLE facts (file INTEGER, kind INTEGER, name TEXT, flag INTEGER, "
     "PRIMARY KEY (file, kind, name)) WITHOUT ROWID",
     "CREATE INDEX facts_by_name ON facts (kind, name)",
+    "CREATE TABLE dirs (path TEXT PRIMARY KEY, mtime INTEGER, ctime INTEGER, inode INTEGER, "
+    "trusted INTEGER, skipped INTEGER, dirs TEXT, files TEXT) WITHOUT ROWID",
 )
 
 
@@ -125,6 +128,10 @@ class FactCache:
         self._pending: dict[str, tuple[Stamp, Any]] = {}  # scans made before the cache was read
         self._preloaded: Optional[dict[str, tuple[Stamp, str]]] = None
         self._paths: Optional[set[str]] = None  # every file with an entry, once read
+        self._listings: Optional[dict[str, Listing]] = None  # the directories', once read
+        self._listed: dict[str, Listing] = {}  # listed in this run
+        self._visited: set[str] = set()
+        self._dirs: set[str] = set()  # every directory with a listing, once read
 
     @property
     def key(self) -> str:
@@ -290,6 +297,25 @@ class FactCache:
             (kind,),
         )
 
+    def listing(self, relpath: str) -> Optional[Listing]:
+        """The directory's stored listing, if trusted (`discover.Listings`)."""
+        self._visited.add(relpath)
+        if self._listings is None:
+            self.use()
+            rows = self._query("SELECT * FROM dirs")
+            self._listings = {
+                path: Listing((mtime, ctime, inode), skipped == 1, _names(dirs), _names(files))
+                for path, mtime, ctime, inode, trusted, skipped, dirs, files in rows or ()
+                if trusted == 1
+            }
+            self._dirs = {row[0] for row in rows or ()}
+        return self._listings.get(relpath)
+
+    def listed(self, relpath: str, listing: Listing) -> None:
+        """A directory listed in this run."""
+        if self.enabled:
+            self._listed[relpath] = listing
+
     # -- writing ---------------------------------------------------------------------------
     def note(self, relpath: str, stamp: Stamp, scan: Any) -> None:
         """A scan made without looking in the cache: stored only if the run reads the cache
@@ -318,8 +344,9 @@ class FactCache:
             if self._paths is None:
                 self._paths = {p for (p,) in self._query("SELECT path FROM files") or ()}
             gone = self._paths - project_files
+        gone_dirs = self._dirs - self._visited if self._visited else set()
         self._close()
-        if self.directory is None or not (self._new or gone):
+        if self.directory is None or not (self._new or gone or self._listed or gone_dirs):
             return
         import sqlite3
 
@@ -330,6 +357,7 @@ class FactCache:
         try:
             db.execute("BEGIN IMMEDIATE")
             _write(db, self._new, gone, self.racy)
+            _write_listings(db, self._listed, gone_dirs, self.racy)
             db.execute("COMMIT")
         except (sqlite3.Error, UnicodeError):
             pass  # locked past the wait, or the disk is full: the cache costs speed only
@@ -373,6 +401,8 @@ def _write(
     db.executemany("DELETE FROM files WHERE path = ?", paths)
     for path, (stamp, scan) in new.items():
         text = json.dumps(scan, separators=(",", ":"))
+        if not _encodable(path, text):
+            continue
         cursor = db.execute(
             "INSERT INTO files (path, mtime, ctime, size, inode, trusted, scan) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -383,6 +413,37 @@ def _write(
             "INSERT OR IGNORE INTO facts VALUES (?, ?, ?, ?)",
             ((file, kind, name, flag) for kind, name, flag in fact_rows(scan)),
         )
+
+
+def _write_listings(
+    db: sqlite3.Connection,
+    listed: dict[str, Listing],
+    gone: Iterable[str],
+    racy: Callable[[Stamp], bool],
+) -> None:
+    db.executemany("DELETE FROM dirs WHERE path = ?", [(p,) for p in (*listed, *gone)])
+    rows = []
+    for path, listing in listed.items():
+        mtime, ctime, inode = listing.stamp
+        trusted = mtime >= 0 and not racy(Stamp(mtime, ctime, 0, inode))
+        names = ["\0".join(listing.dirs), "\0".join(listing.files)]
+        if _encodable(path, *names):
+            rows.append((path, mtime, ctime, inode, int(trusted), int(listing.skipped), *names))
+    db.executemany("INSERT INTO dirs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _names(joined: Any) -> tuple[str, ...]:
+    return tuple(joined.split("\0")) if isinstance(joined, str) and joined else ()
+
+
+def _encodable(*texts: str) -> bool:
+    """Whether SQLite can store the texts (a file name may hold bytes that are no UTF-8)."""
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _schema_of(db: sqlite3.Connection) -> list[tuple[Any, ...]]:

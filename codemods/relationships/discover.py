@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import NamedTuple, Optional, Protocol
 
 SKIPPED_DIRS = frozenset({"site-packages", "build", "node_modules", "__pycache__"})
 TEST_DIRS = frozenset({"tests", "test"})
@@ -81,11 +82,83 @@ def is_excluded(relpath: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def project_files(root: Path) -> list[str]:
-    """Every `*.py` file of the project, relative to the root, with posix separators."""
-    start = len(os.path.join(str(root), ""))
-    files = [path[start:] for path, _ in walk_entries(str(root))]
-    return files if os.sep == "/" else [f.replace(os.sep, "/") for f in files]
+def project_files(root: Path, listings: Optional[Listings] = None) -> list[str]:
+    """Every `*.py` file of the project, relative to the root, with posix separators, sorted.
+
+    With `listings` (the cache's), a directory whose stat is what it was when it was listed is
+    not listed again: adding, removing or renaming an entry changes a directory's mtime."""
+    if listings is None or os.sep != "/":
+        start = len(os.path.join(str(root), ""))
+        files = [path[start:] for path, _ in walk_entries(str(root))]
+        return sorted(files if os.sep == "/" else [f.replace(os.sep, "/") for f in files])
+    return sorted(_walk_listed(str(root), listings))
+
+
+class Listing(NamedTuple):
+    """What the walk takes from a directory: its stat, whether it is a virtualenv (skipped),
+    the subdirectories to walk and the `*.py` files (names, in listing order)."""
+
+    stamp: tuple[int, int, int]  # mtime, ctime, inode
+    skipped: bool
+    dirs: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+class Listings(Protocol):
+    def listing(self, relpath: str) -> Optional[Listing]: ...
+
+    def listed(self, relpath: str, listing: Listing) -> None: ...
+
+
+def _walk_listed(root: str, listings: Listings) -> list[str]:
+    base = os.path.join(root, "")
+    files: list[str] = []
+    stack = [""]
+    while stack:
+        relpath = stack.pop()
+        try:
+            stat = os.stat(base + relpath if relpath else root)
+        except OSError:
+            continue
+        stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        listing = listings.listing(relpath)
+        if listing is None or listing.stamp != stamp:
+            listing = _listing(base + relpath if relpath else root, stamp, bool(relpath))
+            if listing is None:
+                continue
+            listings.listed(relpath, listing)
+        if listing.skipped:
+            continue
+        prefix = f"{relpath}/" if relpath else ""
+        files.extend(prefix + name for name in listing.files)
+        stack.extend(prefix + name for name in listing.dirs)
+    return files
+
+
+def _listing(path: str, stamp: tuple[int, int, int], inner: bool) -> Optional[Listing]:
+    """The directory as `walk_entries` sees it (None if it cannot be listed); a listing with a
+    symlink in it is marked by a stamp no directory has, so that it is listed every time (what
+    a symlink points to can change without the directory changing)."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return None
+    if inner and os.path.exists(os.path.join(path, "pyvenv.cfg")):
+        return Listing(stamp, True, (), ())
+    dirs, files = [], []
+    linked = False
+    for entry in entries:
+        try:
+            linked = linked or entry.is_symlink()
+            if entry.is_dir(follow_symlinks=False):
+                name = entry.name
+                if not (name.startswith(".") or name in SKIPPED_DIRS):
+                    dirs.append(name)
+            elif entry.name.endswith(".py") and entry.is_file():
+                files.append(entry.name)
+        except OSError:
+            continue
+    return Listing((-1, -1, -1) if linked else stamp, False, tuple(dirs), tuple(files))
 
 
 def key_of(path: str, is_link: bool, root: Path) -> str:

@@ -98,8 +98,9 @@ class Project:
         cache: Optional[FactCache] = None,
     ) -> None:
         self.root = root
-        self.files = sorted(set(files))
-        self.file_set = frozenset(self.files)
+        ordered = sorted(files)  # a listing comes sorted: one pass
+        self.file_set = frozenset(ordered)
+        self.files = ordered if len(ordered) == len(self.file_set) else sorted(self.file_set)
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None

@@ -164,7 +164,7 @@ def _run(
     if cache.enabled and _sweep(paths, files):
         from . import replay  # here: a commit never pays for it
 
-        listing = project_files(options.root)
+        listing = project_files(options.root, cache)
         replayed = replay.digest(
             cache, options, paths, files, listing, options.root, report.findings
         )
@@ -210,7 +210,11 @@ def _project(
 ) -> Project:
     from .project import Project
 
-    files = project_files(options.root) if listing is None else listing
+    files = (
+        project_files(options.root, cache if cache.enabled else None)
+        if listing is None
+        else listing
+    )
     return Project(options.root, files, options.config.src, facts, workers, cache)
 
 
