@@ -23,6 +23,7 @@ A cache that cannot be read or written changes nothing but speed.
 
 from __future__ import annotations
 
+import array
 import functools
 import json
 import os
@@ -60,8 +61,10 @@ _SCHEMA = (
     "CREATE TABLE facts (file INTEGER, kind INTEGER, name TEXT, flag INTEGER, "
     "PRIMARY KEY (file, kind, name)) WITHOUT ROWID",
     "CREATE INDEX facts_by_name ON facts (kind, name)",
+    # `vouched`: the stamps of the directory's files, packed, when every one had a trusted entry
+    # of that stamp: a directory whose files all still have them needs no entry read
     "CREATE TABLE dirs (path TEXT PRIMARY KEY, mtime INTEGER, ctime INTEGER, inode INTEGER, "
-    "trusted INTEGER, skipped INTEGER, dirs TEXT, files TEXT) WITHOUT ROWID",
+    "trusted INTEGER, skipped INTEGER, dirs TEXT, files TEXT, vouched BLOB) WITHOUT ROWID",
 )
 
 
@@ -132,6 +135,9 @@ class FactCache:
         self._listed: dict[str, Listing] = {}  # listed in this run
         self._visited: set[str] = set()
         self._dirs: set[str] = set()  # every directory with a listing, once read
+        self._vouched: dict[str, bytes] = {}  # the stored `vouched` of each directory
+        self._now: dict[str, bytes] = {}  # each directory's files' stamps now, packed
+        self._found: set[str] = set()  # files this run found their trusted entries for
 
     @property
     def key(self) -> str:
@@ -245,16 +251,20 @@ class FactCache:
         """Which of the files (paths relative to `base`, a directory and its separator) have a
         trusted entry of exactly their stat now (None if the cache cannot tell)."""
         self.use()
-        wanted = set(files)
-        if len(wanted) < _FEW_ENTRIES and self._preloaded is None:
-            return {p for p in wanted if self._has(p, base)}
+        wanted = set(files) - self._new.keys()
+        # a sweep has read every entry already: only a run that reads few looks by directory
+        found = self._by_directory(wanted, base) if len(wanted) >= _FEW_ENTRIES else set()
+        rest = wanted - found
+        if len(rest) < _FEW_ENTRIES and self._preloaded is None:
+            found.update(p for p in rest if self._has(p, base))
+            self._found = found
+            return found
         rows = self._query("SELECT path, mtime, ctime, size, inode, trusted FROM files")
         if rows is None:
             return None
         self._paths = {row[0] for row in rows}
-        found = set()
         for path, mtime, ctime, size, inode, trusted in rows:
-            if trusted != 1 or path not in wanted or path in self._new:
+            if trusted != 1 or path not in rest:
                 continue
             try:
                 now = os.stat(base + path)
@@ -263,6 +273,29 @@ class FactCache:
             stamp = (now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino)
             if stamp == (mtime, ctime, size, inode):
                 found.add(path)
+        self._found = found
+        return found
+
+    def _by_directory(self, wanted: set[str], base: str) -> set[str]:
+        """The files of the directories this run walked whose files all have the stamps the
+        directory's `vouched` holds (each file stat'ed; no entry read)."""
+        found: set[str] = set()
+        for directory in self._visited:
+            listing = self._listed.get(directory) or (self._listings or {}).get(directory)
+            if listing is None or listing.skipped or not listing.files:
+                continue
+            prefix = f"{directory}/" if directory else ""
+            paths = [prefix + name for name in listing.files]
+            stamps = array.array("q")
+            try:
+                for path in paths:
+                    now = os.stat(base + path)
+                    stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
+            except (OSError, OverflowError):
+                continue
+            packed = self._now[directory] = stamps.tobytes()
+            if self._vouched.get(directory) == packed and wanted.issuperset(paths):
+                found.update(paths)
         return found
 
     def _has(self, relpath: str, base: str) -> bool:
@@ -305,10 +338,11 @@ class FactCache:
             rows = self._query("SELECT * FROM dirs")
             self._listings = {
                 path: Listing((mtime, ctime, inode), skipped == 1, _names(dirs), _names(files))
-                for path, mtime, ctime, inode, trusted, skipped, dirs, files in rows or ()
+                for path, mtime, ctime, inode, trusted, skipped, dirs, files, _ in rows or ()
                 if trusted == 1
             }
             self._dirs = {row[0] for row in rows or ()}
+            self._vouched = {row[0]: row[8] for row in rows or () if isinstance(row[8], bytes)}
         return self._listings.get(relpath)
 
     def listed(self, relpath: str, listing: Listing) -> None:
@@ -345,8 +379,11 @@ class FactCache:
                 self._paths = {p for (p,) in self._query("SELECT path FROM files") or ()}
             gone = self._paths - project_files
         gone_dirs = self._dirs - self._visited if self._visited else set()
+        vouching = self._vouching()
         self._close()
-        if self.directory is None or not (self._new or gone or self._listed or gone_dirs):
+        if self.directory is None or not (
+            self._new or gone or self._listed or gone_dirs or vouching
+        ):
             return
         import sqlite3
 
@@ -358,11 +395,43 @@ class FactCache:
             db.execute("BEGIN IMMEDIATE")
             _write(db, self._new, gone, self.racy)
             _write_listings(db, self._listed, gone_dirs, self.racy)
+            db.executemany("UPDATE dirs SET vouched = ? WHERE path = ?", vouching)
             db.execute("COMMIT")
         except (sqlite3.Error, UnicodeError):
             pass  # locked past the wait, or the disk is full: the cache costs speed only
         finally:
             db.close()
+
+    def _vouching(self) -> list[tuple[Optional[bytes], str]]:
+        """(vouched, directory) for the directories whose `vouched` this run changes: the
+        stamps of their files now if every one has a trusted entry of that stamp (found in
+        the cache, or stored by this run), else none."""
+        touched = {p.rpartition("/")[0] for p in self._new} | set(self._listed)
+        changed = []
+        for directory in self._visited | touched:
+            packed = self._now.get(directory)
+            if directory not in touched and packed == self._vouched.get(directory):
+                continue  # it holds as it is
+            listing = self._listed.get(directory) or (self._listings or {}).get(directory)
+            vouched = None
+            if listing is not None and packed is not None:
+                prefix = f"{directory}/" if directory else ""
+                stamps = array.array("q", packed)
+                if all(
+                    self._trusted(prefix + name, tuple(stamps[4 * i : 4 * i + 4]))
+                    for i, name in enumerate(listing.files)
+                ):
+                    vouched = packed
+            if vouched != self._vouched.get(directory) or directory in self._listed:
+                changed.append((vouched, directory))
+        return changed
+
+    def _trusted(self, relpath: str, stamp: tuple[int, ...]) -> bool:
+        """Whether the file's entry, after this run, is trusted and of this stamp."""
+        if relpath in self._new:
+            new = self._new[relpath][0]
+            return new == stamp and not self.racy(new)
+        return relpath in self._found
 
     def _writable(self) -> sqlite3.Connection:
         import sqlite3
@@ -429,7 +498,7 @@ def _write_listings(
         names = ["\0".join(listing.dirs), "\0".join(listing.files)]
         if _encodable(path, *names):
             rows.append((path, mtime, ctime, inode, int(trusted), int(listing.skipped), *names))
-    db.executemany("INSERT INTO dirs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.executemany("INSERT INTO dirs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", rows)
 
 
 def _names(joined: Any) -> tuple[str, ...]:
