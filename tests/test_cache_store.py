@@ -213,3 +213,41 @@ def test_unchanged_files_are_those_of_the_same_stat_now(tmp_path: Path, count: i
     (tmp_path / names[1]).unlink()
     warm = _cache(tmp_path / "c", started=time.time_ns() + 60 * RACY_NS)
     assert warm.unchanged([*names, "new.py"], base) == set(names[2:])
+
+
+def _walked(root: Path, cache: FactCache) -> list[str]:
+    from codemods.relationships.discover import project_files
+
+    return project_files(root, cache)
+
+
+def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path: Path) -> None:
+    """A run that checks many files compares them by directory: after one run has found every
+    file of a directory trusted, the next needs no entry read; an edit is still seen."""
+    root = tmp_path / "p"
+    names = [f"pkg{d}/m{i}.py" for d in range(3) for i in range(250)]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x = 1\n")
+    base, later = f"{root}{os.sep}", time.time_ns() + 60 * RACY_NS
+
+    def cache_run(expected: set[str]) -> FactCache:
+        cache = _cache(tmp_path / "c", started=later)
+        files = _walked(root, cache)
+        assert files == sorted(p for p in names if (root / p).exists())
+        assert (cache.unchanged(files, base) or set()) == expected
+        for path in set(files) - expected:
+            cache.put_scan(path, stamp_of(os.stat(base + path)), SCAN)
+        cache.save(frozenset(files))
+        return cache
+
+    cache_run(set())  # stores every entry
+    cache_run(set(names))  # finds them one by one; the directories now vouch for them
+    (database,) = (tmp_path / "c").glob("facts-*.sqlite3")
+    _rewritten(database, "UPDATE files SET trusted = 0")  # so an entry read would not vouch
+    cache_run(set(names))
+    _rewritten(database, "UPDATE files SET trusted = 1")
+    (root / names[0]).write_text("x = 22\n")  # another size
+    (root / names[-1]).unlink()
+    cache_run(set(names[1:-1]))
+    cache_run(set(names[:-1]))
