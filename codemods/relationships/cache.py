@@ -24,13 +24,12 @@ A cache that cannot be read or written changes nothing but speed.
 from __future__ import annotations
 
 import array
-import functools
 import json
 import os
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
@@ -49,23 +48,11 @@ TAG = (
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
 _FEW_ENTRIES = 512  # files looked up one by one; from this many on, every entry is read
-WAIT_SECONDS = 5.0  # for another run's write to end; past it, this run neither reads nor writes
+
 
 # The facts looked up by name, one kind per number; `flag`: a class statement is indented, or
 # how many times the file names the table.
 CLASS, IMPERATIVE, TABLE, IMPORT, WORD = range(5)
-_SCHEMA = (
-    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
-    "CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, mtime INTEGER, "
-    "ctime INTEGER, size INTEGER, inode INTEGER, trusted INTEGER, scan TEXT)",
-    "CREATE TABLE facts (file INTEGER, kind INTEGER, name TEXT, flag INTEGER, "
-    "PRIMARY KEY (file, kind, name)) WITHOUT ROWID",
-    "CREATE INDEX facts_by_name ON facts (kind, name)",
-    # `vouched`: the stamps of the directory's files, packed, when every one had a trusted entry
-    # of that stamp: a directory whose files all still have them needs no entry read
-    "CREATE TABLE dirs (path TEXT PRIMARY KEY, mtime INTEGER, ctime INTEGER, inode INTEGER, "
-    "trusted INTEGER, skipped INTEGER, dirs TEXT, files TEXT, vouched BLOB) WITHOUT ROWID",
-)
 
 
 class Stamp(NamedTuple):
@@ -93,24 +80,6 @@ def content_digest(data: bytes) -> int:
     """A 64-bit checksum of a file's bytes (CRC-32 and Adler-32): tells an edit that kept the
     file's stat from the version a racy entry was made from."""
     return zlib.crc32(data) | zlib.adler32(data) << 32
-
-
-def fact_rows(scan: Any) -> Iterator[tuple[int, str, int]]:
-    """The looked-up facts of a scan record (`FileScan.record()`), as (kind, name, flag)."""
-    stored = scan[4] if isinstance(scan, list) and len(scan) == 5 else None
-    if not isinstance(stored, list) or len(stored) != 5:
-        return
-    classes, imperative, tables, imports, words = stored
-    for name, indented in classes:
-        yield CLASS, name, int(bool(indented))
-    for kind, names in ((IMPERATIVE, imperative), (IMPORT, imports), (WORD, words)):
-        for name in dict.fromkeys(names):
-            yield kind, name, 0
-    counts: dict[str, int] = {}
-    for table in tables:
-        counts[table] = counts.get(table, 0) + 1
-    for table, count in counts.items():
-        yield TABLE, table, count
 
 
 class FactCache:
@@ -166,46 +135,12 @@ class FactCache:
         stored with this run's. A run that builds the project index calls it."""
         if not self._opened:
             self._opened = True
-            self._db = self._connect()
+            from .cache_db import open_checked
+
+            self._db, self._replace = open_checked(self.path, self.key)
             pending, self._pending = self._pending, {}
             for relpath, (stamp, scan) in pending.items():
                 self.put_scan(relpath, stamp, scan)
-
-    def _connect(self) -> Optional[sqlite3.Connection]:
-        """The database, inside a read transaction that lasts the run; None if there is none
-        fit to read (then `_replace` says whether a file is in the way)."""
-        import sqlite3
-
-        path = self.path
-        if not path.is_file():
-            self._replace = path.exists() or path.is_symlink()
-            return None
-        uri = f"{Path(os.path.abspath(path)).as_uri()}?mode=rw"
-        try:
-            db = sqlite3.connect(uri, uri=True, timeout=WAIT_SECONDS, isolation_level=None)
-        except sqlite3.Error:
-            self._replace = True
-            return None
-        try:
-            db.execute("BEGIN")
-            if self._is_ours(db, path):
-                return db
-            self._replace = True
-        except sqlite3.Error as exc:
-            # locked past the wait: another run is writing it; else, it is no database
-            self._replace = "locked" not in str(exc)
-        db.close()
-        return None
-
-    def _is_ours(self, db: sqlite3.Connection, path: Path) -> bool:
-        if _schema_of(db) != _schema():
-            return False
-        (pages,) = db.execute("PRAGMA page_count").fetchone()
-        (size,) = db.execute("PRAGMA page_size").fetchone()
-        if pages * size != path.stat().st_size:  # truncated, or something appended
-            return False
-        found = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
-        return bool(found == (self.key,))
 
     def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> Optional[list[Any]]:
         """The rows, or None if there is no database or it failed under the run."""
@@ -245,7 +180,7 @@ class FactCache:
             found = (Stamp(*rows[0][:4]), rows[0][4]) if rows else None
         if found is None or found[0] != stamp:
             return None
-        return _decoded(found[1])
+        return decoded(found[1])
 
     def unchanged(self, files: Iterable[str], base: str) -> Optional[set[str]]:
         """Which of the files (paths relative to `base`, a directory and its separator) have a
@@ -313,7 +248,7 @@ class FactCache:
     def stored_scan(self, relpath: str) -> Optional[Any]:
         """The scan of a file `unchanged` vouched for (None if the cache failed)."""
         rows = self._query("SELECT scan FROM files WHERE path = ?", (relpath,))
-        return _decoded(rows[0][0]) if rows else None
+        return decoded(rows[0][0]) if rows else None
 
     def lookup(self, kind: int, name: str) -> Optional[list[tuple[str, int]]]:
         """(path, flag) of every stored file with the fact (None if the cache failed)."""
@@ -337,7 +272,9 @@ class FactCache:
             self.use()
             rows = self._query("SELECT * FROM dirs")
             self._listings = {
-                path: Listing((mtime, ctime, inode), skipped == 1, _names(dirs), _names(files))
+                path: Listing(
+                    (mtime, ctime, inode), skipped == 1, split_names(dirs), split_names(files)
+                )
                 for path, mtime, ctime, inode, trusted, skipped, dirs, files, _ in rows or ()
                 if trusted == 1
             }
@@ -387,14 +324,17 @@ class FactCache:
             return
         import sqlite3
 
+        from .cache_db import writable, write_entries, write_listings
+
         try:
-            db = self._writable()
+            prepare(self.path.parent)
+            db = writable(self.path, self.key, self._replace)
         except (OSError, sqlite3.Error):
             return
         try:
             db.execute("BEGIN IMMEDIATE")
-            _write(db, self._new, gone, self.racy)
-            _write_listings(db, self._listed, gone_dirs, self.racy)
+            write_entries(db, self._new, gone, self.racy)
+            write_listings(db, self._listed, gone_dirs, self.racy)
             db.executemany("UPDATE dirs SET vouched = ? WHERE path = ?", vouching)
             db.execute("COMMIT")
         except (sqlite3.Error, UnicodeError):
@@ -433,108 +373,17 @@ class FactCache:
             return new == stamp and not self.racy(new)
         return relpath in self._found
 
-    def _writable(self) -> sqlite3.Connection:
-        import sqlite3
-
-        path = self.path
-        prepare(path.parent)
-        if self._replace:
-            path.unlink()
-        db = sqlite3.connect(str(path), timeout=WAIT_SECONDS, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            if not db.execute("SELECT 1 FROM sqlite_master").fetchone():
-                for statement in _SCHEMA:
-                    db.execute(statement)
-                db.execute("INSERT INTO meta VALUES ('key', ?)", (self.key,))
-            db.execute("COMMIT")
-        except sqlite3.Error:
-            db.close()
-            raise
-        return db
-
     def _close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
 
 
-def _write(
-    db: sqlite3.Connection,
-    new: dict[str, tuple[Stamp, Any]],
-    gone: Iterable[str],
-    racy: Callable[[Stamp], bool],
-) -> None:
-    paths = [(p,) for p in (*new, *gone)]
-    db.executemany("DELETE FROM facts WHERE file = (SELECT id FROM files WHERE path = ?)", paths)
-    db.executemany("DELETE FROM files WHERE path = ?", paths)
-    for path, (stamp, scan) in new.items():
-        text = json.dumps(scan, separators=(",", ":"))
-        if not _encodable(path, text):
-            continue
-        cursor = db.execute(
-            "INSERT INTO files (path, mtime, ctime, size, inode, trusted, scan) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (path, *stamp, int(not racy(stamp)), text),
-        )
-        file = cursor.lastrowid
-        db.executemany(
-            "INSERT OR IGNORE INTO facts VALUES (?, ?, ?, ?)",
-            ((file, kind, name, flag) for kind, name, flag in fact_rows(scan)),
-        )
-
-
-def _write_listings(
-    db: sqlite3.Connection,
-    listed: dict[str, Listing],
-    gone: Iterable[str],
-    racy: Callable[[Stamp], bool],
-) -> None:
-    db.executemany("DELETE FROM dirs WHERE path = ?", [(p,) for p in (*listed, *gone)])
-    rows = []
-    for path, listing in listed.items():
-        mtime, ctime, inode = listing.stamp
-        trusted = mtime >= 0 and not racy(Stamp(mtime, ctime, 0, inode))
-        names = ["\0".join(listing.dirs), "\0".join(listing.files)]
-        if _encodable(path, *names):
-            rows.append((path, mtime, ctime, inode, int(trusted), int(listing.skipped), *names))
-    db.executemany("INSERT INTO dirs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", rows)
-
-
-def _names(joined: Any) -> tuple[str, ...]:
+def split_names(joined: Any) -> tuple[str, ...]:
     return tuple(joined.split("\0")) if isinstance(joined, str) and joined else ()
 
 
-def _encodable(*texts: str) -> bool:
-    """Whether SQLite can store the texts (a file name may hold bytes that are no UTF-8)."""
-    try:
-        for text in texts:
-            text.encode("utf-8")
-    except UnicodeError:
-        return False
-    return True
-
-
-def _schema_of(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
-    return db.execute(
-        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
-    ).fetchall()
-
-
-@functools.lru_cache(maxsize=1)
-def _schema() -> list[tuple[Any, ...]]:
-    """The schema as SQLite records it (it adds the index of a UNIQUE column)."""
-    import sqlite3
-
-    db = sqlite3.connect(":memory:")
-    for statement in _SCHEMA:
-        db.execute(statement)
-    found = _schema_of(db)
-    db.close()
-    return found
-
-
-def _decoded(text: Any) -> Optional[Any]:
+def decoded(text: Any) -> Optional[Any]:
     try:
         return json.loads(text) if isinstance(text, str) else None
     except (ValueError, RecursionError):
