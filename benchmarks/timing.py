@@ -17,7 +17,14 @@ from pathlib import Path
 
 # Unset for every command, so that each tool's cache is where the harness warms and clears it:
 # `<tree>/.fix_relationships_cache` and `<tree>/.ruff_cache`.
-CACHE_VARIABLES = ("FIX_RELATIONSHIPS_CACHE_DIR", "RUFF_CACHE_DIR", "RUFF_NO_CACHE")
+# `PYTHONDONTWRITEBYTECODE` too: an installed tool runs from its compiled bytecode (pip writes
+# it), so ours must not compile its own source on every run (the warm-up run writes it).
+CACHE_VARIABLES = (
+    "FIX_RELATIONSHIPS_CACHE_DIR",
+    "RUFF_CACHE_DIR",
+    "RUFF_NO_CACHE",
+    "PYTHONDONTWRITEBYTECODE",
+)
 
 
 @dataclass(frozen=True)
