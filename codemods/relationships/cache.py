@@ -215,22 +215,26 @@ class FactCache:
         """The files of the directories this run walked whose files all have the stamps the
         directory's `vouched` holds (each file stat'ed; no entry read)."""
         found: set[str] = set()
+        stored = self._listings or {}
+        stat = os.stat
         for directory in self._visited:
-            listing = self._listed.get(directory) or (self._listings or {}).get(directory)
+            listing = self._listed.get(directory) or stored.get(directory)
             if listing is None or listing.skipped or not listing.files:
                 continue
-            prefix = f"{directory}/" if directory else ""
-            paths = [prefix + name for name in listing.files]
+            where = f"{base}{directory}/" if directory else base
             stamps = array.array("q")
             try:
-                for path in paths:
-                    now = os.stat(base + path)
+                for name in listing.files:
+                    now = stat(where + name)
                     stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
             except (OSError, OverflowError):
                 continue
             packed = self._now[directory] = stamps.tobytes()
-            if self._vouched.get(directory) == packed and wanted.issuperset(paths):
-                found.update(paths)
+            if self._vouched.get(directory) == packed:
+                prefix = f"{directory}/" if directory else ""
+                paths = [prefix + name for name in listing.files]
+                if wanted.issuperset(paths):
+                    found.update(paths)
         return found
 
     def _has(self, relpath: str, base: str) -> bool:
@@ -310,12 +314,16 @@ class FactCache:
     def save(self, project_files: Optional[frozenset[str]] = None) -> None:
         """Write this run's scans (one transaction); with `project_files`, drop the entries of
         files that are gone."""
+        gone_dirs = self._dirs - self._visited if self._visited else set()
         gone: set[str] = set()
         if project_files is not None and self._db is not None:
-            if self._paths is None:
+            if self._paths is None and self._visited:
+                # what left the listings: cheaper than reading every entry's path (an entry
+                # this misses is never used: only files of the project are looked up)
+                self._paths = self._unlisted(gone_dirs)
+            elif self._paths is None:
                 self._paths = {p for (p,) in self._query("SELECT path FROM files") or ()}
             gone = self._paths - project_files
-        gone_dirs = self._dirs - self._visited if self._visited else set()
         vouching = self._vouching()
         self._close()
         if self.directory is None or not (
@@ -341,6 +349,18 @@ class FactCache:
             pass  # locked past the wait, or the disk is full: the cache costs speed only
         finally:
             db.close()
+
+    def _unlisted(self, gone_dirs: set[str]) -> set[str]:
+        """The files of the stored listings that directories listed again, or gone, lost."""
+        lost: set[str] = set()
+        for directory in {*gone_dirs, *self._listed}:
+            before = (self._listings or {}).get(directory)
+            if before is not None:
+                now = self._listed.get(directory)
+                kept = set(now.files) if now is not None and not now.skipped else set()
+                prefix = f"{directory}/" if directory else ""
+                lost.update(prefix + name for name in before.files if name not in kept)
+        return lost
 
     def _vouching(self) -> list[tuple[Optional[bytes], str]]:
         """(vouched, directory) for the directories whose `vouched` this run changes: the

@@ -60,13 +60,6 @@ def module_parts(relpath: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
-def _last_part(relpath: str) -> str:
-    """`a/b.py` -> `b`, `a/b/__init__.py` -> `b`: the last part of its module name, if any."""
-    directory, _, name = relpath.rpartition("/")
-    stem = name[: -len(".py")]
-    return directory.rpartition("/")[2] if stem == "__init__" else stem
-
-
 _INDEXED = 3  # name parts the module index is keyed by
 _LOOKED_UP_ALONE = 32  # questions about module names answered without an index
 
@@ -104,7 +97,7 @@ class Project:
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
-        self._by_stem: Optional[dict[str, list[str]]] = None
+        self._by_name: Optional[dict[str, list[str]]] = None
         self._class_index: dict[str, list[str]] = {}
         self._indexed = False
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
@@ -192,12 +185,15 @@ class Project:
         wanted = tuple(suffix)
         n = len(wanted)
         if self._by_last is None and self._count("ending") < _LOOKED_UP_ALONE:
-            if self._by_stem is None:
-                self._by_stem = {}
-                for relpath in self.files:
-                    self._by_stem.setdefault(_last_part(relpath), []).append(relpath)
-            stems = self._by_stem.get(wanted[-1], []) if wanted else []
-            return [f for f in stems if self.full_name(f)[-n:] == wanted]
+            if not wanted:
+                return []
+            stem = wanted[-1]
+            packages = (f"/{stem}/__init__.py", f"{stem}/__init__.py")
+            named = [
+                *self._by_file_name().get(f"{stem}.py", ()),
+                *(f for f in self._by_file_name().get("__init__.py", ()) if f.endswith(packages)),
+            ]
+            return [f for f in sorted(named) if self.full_name(f)[-n:] == wanted]
         if self._by_last is None:
             self._by_last = {}
             for relpath in self.files:
@@ -208,6 +204,14 @@ class Project:
         if n <= _INDEXED:
             return list(indexed)  # a copy: the index stays as it is
         return [f for f in indexed if self.full_name(f)[-n:] == wanted]
+
+    def _by_file_name(self) -> dict[str, list[str]]:
+        """The files by their name (`models.py`, `__init__.py`), in file order."""
+        if self._by_name is None:
+            self._by_name = {}
+            for relpath in self.files:
+                self._by_name.setdefault(relpath[relpath.rfind("/") + 1 :], []).append(relpath)
+        return self._by_name
 
     def _count(self, question: str) -> int:
         """How often the question was asked: a few are answered by a pass over the file names,
