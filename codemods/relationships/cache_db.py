@@ -108,20 +108,16 @@ def write_entries(
     paths = [(p,) for p in (*new, *gone)]
     db.executemany("DELETE FROM facts WHERE file = (SELECT id FROM files WHERE path = ?)", paths)
     db.executemany("DELETE FROM files WHERE path = ?", paths)
-    for path, (stamp, scan) in new.items():
+    (last,) = db.execute("SELECT coalesce(max(id), 0) FROM files").fetchone()
+    files: list[tuple[Any, ...]] = []
+    facts: list[tuple[int, int, str, int]] = []
+    for file, (path, (stamp, scan)) in enumerate(new.items(), start=last + 1):
         text = json.dumps(scan, separators=(",", ":"))
-        if not _encodable(path, text):
-            continue
-        cursor = db.execute(
-            "INSERT INTO files (path, mtime, ctime, size, inode, trusted, scan) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (path, *stamp, int(not racy(stamp)), text),
-        )
-        file = cursor.lastrowid
-        db.executemany(
-            "INSERT OR IGNORE INTO facts VALUES (?, ?, ?, ?)",
-            ((file, kind, name, flag) for kind, name, flag in fact_rows(scan)),
-        )
+        if _encodable(path, text):
+            files.append((file, path, *stamp, int(not racy(stamp)), text))
+            facts.extend((file, kind, name, flag) for kind, name, flag in fact_rows(scan))
+    db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
+    db.executemany("INSERT OR IGNORE INTO facts VALUES (?, ?, ?, ?)", facts)
 
 
 def write_listings(
