@@ -13,6 +13,11 @@ last changed more than `RACY_NS` before the run that stored it (git's "racy clea
 younger entry is not used (the file is read again). So an edit within the same timestamp tick
 as the read that cached it, with the same size, cannot go unseen.
 
+Each directory's entry holds its listing (subdirectories to walk, `*.py` files), used while the
+directory's own stat holds (the same rule), and, once every one of its files had a trusted
+entry, those files' stamps packed together: a commit then stats every file but reads no entry
+of a directory whose files all still have them.
+
 The cache lives in the project, so a repository could ship one. SQLite reads it (plain data:
 never pickle or marshal, which would let such a file run code); it is used only if its schema is
 exactly this tool's, its size is the one its header gives (a truncated or padded file is not
@@ -47,7 +52,9 @@ TAG = (
     "# This file is a cache directory tag created by fix-relationships.\n"
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
-_FEW_ENTRIES = 512  # files looked up one by one; from this many on, every entry is read
+# Fewer files than this are looked up one by one; from this many on, by directory, and the rest
+# by reading every entry at once.
+_FEW_ENTRIES = 512
 
 
 # The facts looked up by name, one kind per number; `flag`: a class statement is indented, or
