@@ -248,7 +248,7 @@ def _print_summary(run: Run, output: Path, seconds: float, expected: float) -> N
     for memory in run.memory:
         if memory.ours_mb is not None:
             print(
-                f"[5] {memory.scale:>4} peak memory {memory.ours_mb:.0f} MB "
+                f"[5] {memory.scale:>4} peak memory (tree PSS) {memory.ours_mb:.0f} MB "
                 f"(limit {memory.limit_mb:.0f} MB)"
             )
     print(f"\nwrote {output} in {seconds:.0f} s (estimated: {expected:.0f} s)")

@@ -65,17 +65,22 @@ def _analyse_in_worker(job: Job) -> Analysis:
 
 
 def analyse_all(
-    jobs: list[Job], project: Project, resolver: Resolver, workers: Workers
+    jobs: list[Job],
+    project: Project,
+    resolver: Resolver,
+    workers: Workers,
+    processes: Optional[int] = None,
 ) -> Iterator[Analysis]:
-    """The jobs' analyses in order, computed ahead on every core when there are many."""
+    """The jobs' analyses in order, computed ahead on every core (or by `processes` workers)
+    when there are many."""
     global _PROJECT, _RESOLVER
     if not workers.forks or len(jobs) < MIN_JOBS:
         return (analyse(job, project, resolver) for job in jobs)
     analysed = frozenset(job.file for job in jobs)
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
-    workers.restart()  # fork anew: the workers must see the project as it is now
-    results = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4)
+    workers.restart(processes)  # fork anew: the workers must see the project as it is now
+    results = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4, ahead=IN_FLIGHT)
     ahead = _Ahead(jobs, iter(results), project)
     project.lookahead = ahead.wait_for
     return ahead
@@ -121,3 +126,6 @@ class _Ahead:
 
 MIN_JOBS = 24  # below this, forking the workers costs more than analysing here
 AHEAD = 256  # analyses kept before their turn, at most (each holds its references' syntax)
+# Jobs handed to the workers before their analyses are taken, at most: the decisions are
+# slower than the workers, whose analyses would otherwise all wait in this process's memory.
+IN_FLIGHT = 256

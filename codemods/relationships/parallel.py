@@ -7,7 +7,8 @@ reading and the rewriting over all cores.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Callable, Generic, Optional, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -47,12 +48,17 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def _apply(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [function(item) for item in items]
+
+
 class Workers:
     """A process pool started on first use, or plain calls in this process when not worth it."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and cores() > 1
         self._pool: Optional[Executor] = None
+        self._size = cores()
 
     @property
     def forks(self) -> bool:
@@ -67,7 +73,7 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork" if _fork_available() else None)
-            self._pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self._size, mp_context=context)
         return self._pool
 
     def map(
@@ -76,16 +82,46 @@ class Workers:
         items: list[T],
         minimum: int = MIN_ITEMS,
         chunk: Optional[int] = None,
+        ahead: Optional[int] = None,
     ) -> Iterable[R]:
-        """`function` over `items`, in order; `chunk` items per message to a worker."""
+        """`function` over `items`, in order; `chunk` items per message to a worker. With
+        `ahead`, at most that many items are handed out before their results are taken (the
+        workers wait for the caller rather than pile results up in this process's memory)."""
         if not self.enabled or len(items) < minimum:
             return map(function, items)
         chunk = chunk or max(16, len(items) // (cores() * 8))
-        return self._executor().map(function, items, chunksize=chunk)
+        if ahead is None:
+            return self._executor().map(function, items, chunksize=chunk)
+        return self._bounded(function, items, chunk, max(1, ahead // chunk))
 
-    def restart(self) -> None:
-        """The next call starts new workers (forked from this process as it is then)."""
+    def _bounded(
+        self, function: Callable[[T], R], items: list[T], chunk: int, chunks: int
+    ) -> Iterator[R]:
+        executor = self._executor()
+        starts = iter(range(0, len(items), chunk))
+        running: deque[Result[list[R]]] = deque()
+
+        def submit() -> None:
+            start = next(starts, None)
+            if start is not None:
+                running.append(executor.submit(_apply, function, items[start : start + chunk]))
+
+        for _ in range(chunks):  # handed out now: the workers start before the first ask
+            submit()
+
+        def results() -> Iterator[R]:
+            while running:
+                done = running.popleft().result()
+                submit()
+                yield from done
+
+        return results()
+
+    def restart(self, size: Optional[int] = None) -> None:
+        """The next call starts new workers (forked from this process as it is then): `size`
+        of them (default: one per core)."""
         self.close()
+        self._size = size or cores()
 
     def submit(self, function: Callable[[T], R], item: T, parallel: bool) -> Result[R]:
         if self.enabled and parallel:

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, Union
+from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, TypeVar, Union
 
 from .cache import FactCache, cache_key
 from .config import Config
@@ -17,7 +17,7 @@ from .fileio import write_atomic
 from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_files
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
-from .parallel import MIN_ITEMS, Result, Workers
+from .parallel import MIN_ITEMS, Result, Workers, cores
 from .selection import Selection
 from .sources import Decoded, decode, encode, no_gc
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .transform import Plan
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
+T = TypeVar("T")
 
 
 class Options(NamedTuple):
@@ -116,6 +117,7 @@ def _read_all(
             readable.append((key, path))
     candidates: list[_Candidate] = []
     facts: dict[str, Optional[ClassFacts]] = {}
+    shared: dict[object, object] = {}
     scans = scan_files(readable, workers, cache)
     for (key, path), scan in zip(readable, scans):
         if scan.error is not None:
@@ -126,12 +128,25 @@ def _read_all(
             else:
                 report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
             continue
-        facts[key] = scan.facts
+        facts[key] = None if scan.facts is None else _shared_facts(scan.facts, shared)
         if scan.text is not None:
             shown = shown_path(path, options.cwd or options.root)
             decoded = Decoded(scan.text, scan.encoding)
             candidates.append(_Candidate(Path(path), shown, key, decoded))
     return candidates, facts
+
+
+def _shared_facts(facts: ClassFacts, shared: dict[object, object]) -> ClassFacts:
+    """The same facts, made of the strings and tuples of the files read before wherever they
+    are equal (the workers' results arrive as copies: the same module names, class names and
+    words, fifty thousand times over in a monorepo)."""
+
+    def one(value: T) -> T:
+        return shared.setdefault(value, value)  # type: ignore[return-value]
+
+    classes = tuple(one((one(name), indented)) for name, indented in facts.classes)
+    fields = (tuple(one(value) for value in field) for field in facts[1:])
+    return ClassFacts(one(classes), *(one(field) for field in fields))
 
 
 def run(
@@ -266,7 +281,8 @@ def _fix_all(
     doctor: list[str],
 ) -> dict[str, ModelFacts]:
     """Decide the files one by one, in order (analysed ahead on every core); rewrite them (in
-    workers) as they are decided. The mapped classes read on the way, for the doctor."""
+    workers) as they are decided; each candidate's text is let go once its file is decided. The
+    mapped classes read on the way, for the doctor."""
     from .analysis import Job, analyse_all
     from .decide import Decider
     from .transform import plan_file
@@ -280,9 +296,12 @@ def _fix_all(
     checked = set(doctor)
     jobs = [Job(c.key, c.decoded.text, True, c.key in checked) for c in candidates]
     known: dict[str, ModelFacts] = {}
-    for candidate, analysis in zip(
-        candidates, analyse_all(jobs, project, decider.resolver, workers)
-    ):
+    # With --check the workers only analyse, while this process decides: one core is taken
+    # (and each worker holds its own copy of the memory it touches).
+    processes = max(1, cores() - 1) if options.mode == CHECK else None
+    analyses = analyse_all(jobs, project, decider.resolver, workers, processes)
+    for index, analysis in enumerate(analyses):
+        candidate = candidates[index]
         if analysis.facts is not None:
             known[candidate.key] = analysis.facts
         plan = plan_file(
@@ -294,6 +313,9 @@ def _fix_all(
             rewrite,
             analysis,
         )
+        # The file is decided: the run lets go of its text (its plan keeps it, if it has one).
+        candidates[index] = candidate._replace(decoded=Decoded("", candidate.decoded.encoding))
+        jobs[index] = jobs[index]._replace(text="")
         if plan is None:
             continue
         if hold and candidate.key.endswith("__init__.py"):
