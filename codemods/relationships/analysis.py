@@ -69,17 +69,15 @@ def analyse_all(
     project: Project,
     resolver: Resolver,
     workers: Workers,
-    processes: Optional[int] = None,
 ) -> Iterator[Analysis]:
-    """The jobs' analyses in order, computed ahead on every core (or by `processes` workers)
-    when there are many."""
+    """The jobs' analyses in order, computed ahead on every core when there are many."""
     global _PROJECT, _RESOLVER
     if not workers.forks or len(jobs) < MIN_JOBS:
         return (analyse(job, project, resolver) for job in jobs)
     analysed = frozenset(job.file for job in jobs)
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
-    workers.restart(processes)  # fork anew: the workers must see the project as it is now
+    workers.restart()  # fork anew: the workers must see the project as it is now
     results = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4, ahead=IN_FLIGHT)
     ahead = _Ahead(jobs, iter(results), project)
     project.lookahead = ahead.wait_for

@@ -58,7 +58,6 @@ class Workers:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and cores() > 1
         self._pool: Optional[Executor] = None
-        self._size = cores()
 
     @property
     def forks(self) -> bool:
@@ -73,7 +72,7 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork" if _fork_available() else None)
-            self._pool = ProcessPoolExecutor(max_workers=self._size, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
         return self._pool
 
     def map(
@@ -117,11 +116,9 @@ class Workers:
 
         return results()
 
-    def restart(self, size: Optional[int] = None) -> None:
-        """The next call starts new workers (forked from this process as it is then): `size`
-        of them (default: one per core)."""
+    def restart(self) -> None:
+        """The next call starts new workers (forked from this process as it is then)."""
         self.close()
-        self._size = size or cores()
 
     def submit(self, function: Callable[[T], R], item: T, parallel: bool) -> Result[R]:
         if self.enabled and parallel:

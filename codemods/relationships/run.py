@@ -17,7 +17,7 @@ from .fileio import write_atomic
 from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_files
 from .findings import ERROR, SKIPPED, WARNING, Finding, exit_code
 from .output import FULL, render
-from .parallel import MIN_ITEMS, Result, Workers, cores
+from .parallel import MIN_ITEMS, Result, Workers
 from .selection import Selection
 from .sources import Decoded, decode, encode, no_gc
 
@@ -296,10 +296,7 @@ def _fix_all(
     checked = set(doctor)
     jobs = [Job(c.key, c.decoded.text, True, c.key in checked) for c in candidates]
     known: dict[str, ModelFacts] = {}
-    # With --check the workers only analyse, while this process decides: one core is taken
-    # (and each worker holds its own copy of the memory it touches).
-    processes = max(1, cores() - 1) if options.mode == CHECK else None
-    analyses = analyse_all(jobs, project, decider.resolver, workers, processes)
+    analyses = analyse_all(jobs, project, decider.resolver, workers)
     for index, analysis in enumerate(analyses):
         candidate = candidates[index]
         if analysis.facts is not None:
