@@ -143,8 +143,6 @@ def _listing(path: str, stamp: tuple[int, int, int], inner: bool) -> Optional[Li
         entries = list(os.scandir(path))
     except OSError:
         return None
-    if inner and os.path.exists(os.path.join(path, "pyvenv.cfg")):
-        return Listing(stamp, True, (), ())
     dirs, files = [], []
     linked = False
     for entry in entries:
@@ -158,7 +156,11 @@ def _listing(path: str, stamp: tuple[int, int, int], inner: bool) -> Optional[Li
                 files.append(entry.name)
         except OSError:
             continue
-    return Listing((-1, -1, -1) if linked else stamp, False, tuple(dirs), tuple(files))
+    if linked:
+        stamp = (-1, -1, -1)
+    if inner and os.path.exists(os.path.join(path, "pyvenv.cfg")):
+        return Listing(stamp, True, (), ())
+    return Listing(stamp, False, tuple(dirs), tuple(files))
 
 
 def key_of(path: str, is_link: bool, root: Path) -> str:
