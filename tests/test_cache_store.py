@@ -251,3 +251,25 @@ def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path:
     (root / names[-1]).unlink()
     cache_run(set(names[1:-1]))
     cache_run(set(names[:-1]))
+
+
+def test_a_sweep_that_found_every_entry_leaves_the_directories_vouching(tmp_path: Path) -> None:
+    """A sweep looks every file up one by one: the next commit compares by directory."""
+    root = tmp_path / "p"
+    names = [f"pkg{d}/m{i}.py" for d in range(2) for i in range(300)]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x = 1\n")
+    base, later = f"{root}{os.sep}", time.time_ns() + 60 * RACY_NS
+    filled = _cache(tmp_path / "c", started=later)
+    for name in _walked(root, filled):
+        filled.put_scan(name, stamp_of(os.stat(base + name)), SCAN)
+    filled.save()
+    sweep = _cache(tmp_path / "c", started=later)
+    files = _walked(root, sweep)
+    assert all(sweep.scan(p, stamp_of(os.stat(base + p))) == SCAN for p in files)
+    sweep.save(frozenset(files))
+    (database,) = (tmp_path / "c").glob("facts-*.sqlite3")
+    _rewritten(database, "UPDATE files SET trusted = 0")  # so an entry read would not vouch
+    commit = _cache(tmp_path / "c", started=later)
+    assert commit.unchanged(_walked(root, commit), base) == set(names)

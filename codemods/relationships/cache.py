@@ -114,6 +114,7 @@ class FactCache:
         self._vouched: dict[str, bytes] = {}  # the stored `vouched` of each directory
         self._now: dict[str, bytes] = {}  # each directory's files' stamps now, packed
         self._found: set[str] = set()  # files this run found their trusted entries for
+        self._stamps: dict[str, Stamp] = {}  # and their stamps, where looked up one by one
 
     @property
     def key(self) -> str:
@@ -187,6 +188,8 @@ class FactCache:
             found = (Stamp(*rows[0][:4]), rows[0][4]) if rows else None
         if found is None or found[0] != stamp:
             return None
+        self._found.add(relpath)
+        self._stamps[relpath] = stamp
         return decoded(found[1])
 
     def unchanged(self, files: Iterable[str], base: str) -> Optional[set[str]]:
@@ -199,7 +202,7 @@ class FactCache:
         rest = wanted - found
         if len(rest) < _FEW_ENTRIES and self._preloaded is None:
             found.update(p for p in rest if self._has(p, base))
-            self._found = found
+            self._found |= found
             return found
         rows = self._query("SELECT path, mtime, ctime, size, inode, trusted FROM files")
         if rows is None:
@@ -215,7 +218,7 @@ class FactCache:
             stamp = (now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino)
             if stamp == (mtime, ctime, size, inode):
                 found.add(path)
-        self._found = found
+        self._found |= found
         return found
 
     def _by_directory(self, wanted: set[str], base: str) -> set[str]:
@@ -376,10 +379,10 @@ class FactCache:
         touched = {p.rpartition("/")[0] for p in self._new} | set(self._listed)
         changed = []
         for directory in self._visited | touched:
-            packed = self._now.get(directory)
+            listing = self._listed.get(directory) or (self._listings or {}).get(directory)
+            packed = self._now.get(directory) or self._packed(directory, listing)
             if directory not in touched and packed == self._vouched.get(directory):
                 continue  # it holds as it is
-            listing = self._listed.get(directory) or (self._listings or {}).get(directory)
             vouched = None
             if listing is not None and packed is not None:
                 prefix = f"{directory}/" if directory else ""
@@ -392,6 +395,24 @@ class FactCache:
             if vouched != self._vouched.get(directory) or directory in self._listed:
                 changed.append((vouched, directory))
         return changed
+
+    def _packed(self, directory: str, listing: Optional[Listing]) -> Optional[bytes]:
+        """The stamps of the directory's files as this run saw them one by one (a sweep looks
+        up every entry), packed; None unless it saw them all."""
+        if listing is None or not listing.files:
+            return None
+        prefix = f"{directory}/" if directory else ""
+        stamps = array.array("q")
+        for name in listing.files:
+            relpath = prefix + name
+            stamp = self._new[relpath][0] if relpath in self._new else self._stamps.get(relpath)
+            if stamp is None:
+                return None
+            try:
+                stamps.extend(stamp)
+            except OverflowError:
+                return None
+        return stamps.tobytes()
 
     def _trusted(self, relpath: str, stamp: tuple[int, ...]) -> bool:
         """Whether the file's entry, after this run, is trusted and of this stamp."""
