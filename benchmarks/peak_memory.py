@@ -66,27 +66,32 @@ def _tree_rss_kb(root: int) -> dict[int, int]:
     return found
 
 
-def tree_memory_kb(root: int, pss: bool = True) -> tuple[int, int] | None:
-    """(resident sizes, proportional set sizes) summed over `root` and its descendants; without
-    `pss`, the second is 0. None if a process started or ended while the sizes were read: a
-    parent read before it forked and its child read after would count the pages they share
-    one and a half times."""
+def tree_memory_kb(root: int, pss: bool = True) -> tuple[int, int, frozenset[int]] | None:
+    """(resident sizes, proportional set sizes) summed over `root` and its descendants, and
+    their pids; without `pss`, the second is 0. None if a process started or ended while the
+    sizes were read: a parent read before it forked and its child read after would count the
+    pages they share one and a half times."""
     rss = _tree_rss_kb(root)
     if not pss:
-        return sum(rss.values()), 0
+        return sum(rss.values()), 0, frozenset(rss)
     total = sum(pss_kb(pid, kb) for pid, kb in rss.items())
     if _tree_rss_kb(root).keys() != rss.keys():
         return None
-    return sum(rss.values()), total
+    return sum(rss.values()), total, frozenset(rss)
 
 
 def measure(argv: Sequence[str]) -> dict[str, int]:
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak_rss = peak_pss = polls = 0
+    before: frozenset[int] = frozenset()
     while process.poll() is None:
         sizes = tree_memory_kb(process.pid, pss=polls % PSS_EVERY == 0)
         if sizes is not None:
-            peak_rss, peak_pss = max(peak_rss, sizes[0]), max(peak_pss, sizes[1])
+            rss, pss, pids = sizes
+            peak_rss = max(peak_rss, rss)
+            if pids == before:  # no process started or ended since the last poll either
+                peak_pss = max(peak_pss, pss)
+            before = pids
             polls += 1
         time.sleep(POLL_SECONDS)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
