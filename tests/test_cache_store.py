@@ -221,14 +221,19 @@ def _walked(root: Path, cache: FactCache) -> list[str]:
     return project_files(root, cache)
 
 
-def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path: Path) -> None:
-    """A run that checks many files compares them by directory: after one run has found every
-    file of a directory trusted, the next needs no entry read; an edit is still seen."""
-    root = tmp_path / "p"
-    names = [f"pkg{d}/m{i}.py" for d in range(3) for i in range(250)]
+def _packages(root: Path, directories: int, files: int) -> tuple[Path, list[str]]:
+    """`pkg<d>/m<i>.py` files, enough for a run to check them by directory."""
+    names = [f"pkg{d}/m{i}.py" for d in range(directories) for i in range(files)]
     for name in names:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x = 1\n")
+    return root, names
+
+
+def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path: Path) -> None:
+    """A run that checks many files compares them by directory: after one run has found every
+    file of a directory trusted, the next needs no entry read; an edit is still seen."""
+    root, names = _packages(tmp_path / "p", directories=3, files=250)
     base, later = f"{root}{os.sep}", time.time_ns() + 60 * RACY_NS
 
     def cache_run(expected: set[str]) -> FactCache:
@@ -255,11 +260,7 @@ def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path:
 
 def test_a_sweep_that_found_every_entry_leaves_the_directories_vouching(tmp_path: Path) -> None:
     """A sweep looks every file up one by one: the next commit compares by directory."""
-    root = tmp_path / "p"
-    names = [f"pkg{d}/m{i}.py" for d in range(2) for i in range(300)]
-    for name in names:
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text("x = 1\n")
+    root, names = _packages(tmp_path / "p", directories=2, files=300)
     base, later = f"{root}{os.sep}", time.time_ns() + 60 * RACY_NS
     filled = _cache(tmp_path / "c", started=later)
     for name in _walked(root, filled):
