@@ -17,11 +17,17 @@ SKIPPED_DIRS = frozenset({"site-packages", "build", "node_modules", "__pycache__
 TEST_DIRS = frozenset({"tests", "test"})
 
 
+def _skipped_name(name: str) -> bool:
+    """A directory never walked for its name: hidden, or a build or package directory."""
+    return name.startswith(".") or name in SKIPPED_DIRS
+
+
 def _skipped_dir(entry: os.DirEntry[str]) -> bool:
-    name = entry.name
-    if name.startswith(".") or name in SKIPPED_DIRS:
-        return True
-    return os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+    return _skipped_name(entry.name) or _is_virtualenv(entry.path)
+
+
+def _is_virtualenv(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
 def walk_entries(directory: str) -> Iterator[tuple[str, bool]]:
@@ -149,16 +155,15 @@ def _listing(path: str, stamp: tuple[int, int, int], inner: bool) -> Optional[Li
         try:
             linked = linked or entry.is_symlink()
             if entry.is_dir(follow_symlinks=False):
-                name = entry.name
-                if not (name.startswith(".") or name in SKIPPED_DIRS):
-                    dirs.append(name)
+                if not _skipped_name(entry.name):
+                    dirs.append(entry.name)
             elif entry.name.endswith(".py") and entry.is_file():
                 files.append(entry.name)
         except OSError:
             continue
     if linked:
         stamp = (-1, -1, -1)
-    if inner and os.path.exists(os.path.join(path, "pyvenv.cfg")):
+    if inner and _is_virtualenv(path):
         return Listing(stamp, True, (), ())
     return Listing(stamp, False, tuple(dirs), tuple(files))
 
