@@ -212,11 +212,10 @@ class FactCache:
             if trusted != 1 or path not in rest:
                 continue
             try:
-                now = os.stat(base + path)
+                now = stamp_of(os.stat(base + path))
             except OSError:
                 continue
-            stamp = (now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino)
-            if stamp == (mtime, ctime, size, inode):
+            if now == (mtime, ctime, size, inode):
                 found.add(path)
         self._found |= found
         return found
@@ -234,7 +233,7 @@ class FactCache:
             where = f"{base}{directory}/" if directory else base
             stamps = array.array("q")
             try:
-                for name in listing.files:
+                for name in listing.files:  # stamp_of's fields, without a tuple per file
                     now = stat(where + name)
                     stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
             except (OSError, OverflowError):
