@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from peak_memory import measure, pss_kb, tree_memory_kb
 
@@ -31,8 +32,20 @@ def test_pss_of_a_live_process_is_at_most_its_rss() -> None:
     assert 0 < pss <= rss and os.getpid() in pids
 
 
-def test_pss_falls_back_to_rss_where_smaps_cannot_be_read() -> None:
-    assert pss_kb(2**22 + 1, 1234) == 1234  # beyond the kernel's pid range: no such process
+def test_pss_of_a_process_that_ended_is_unknown_not_its_rss() -> None:
+    assert pss_kb(2**22 + 1, 1234) is None  # beyond the kernel's pid range: no such process
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    try:
+        while open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.01)
+        assert pss_kb(child, 1234) is None  # a zombie's smaps_rollup holds no Pss line
+        # a tree with an unreadable process is not a sample (its RSS would stand for its PSS)
+        assert tree_memory_kb(os.getpid()) is None
+    finally:
+        os.waitpid(child, 0)
+    assert tree_memory_kb(os.getpid()) is not None
 
 
 def test_pages_shared_with_a_forked_child_count_once_in_pss() -> None:
