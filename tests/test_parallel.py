@@ -1,5 +1,6 @@
-"""Big runs analyse on worker processes, at most a window of files ahead of the decisions, and
-let each file's text go once it is decided: none of it may change what a run reports or writes."""
+"""Big runs analyse on worker processes, at most a window of files ahead of the decisions, each
+worker holding a window of summaries; a run lets each file's text, and what only its own
+decisions ask, go once it is decided: none of it may change what a run reports or writes."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from codemods.relationships import analysis
 from codemods.relationships.analysis import MIN_JOBS
+from codemods.relationships.decide import Decider
+from codemods.relationships.discover import project_files
 from codemods.relationships.parallel import Workers, cores
+from codemods.relationships.project import Project
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
-from tests.project_helpers import write_project
+from codemods.relationships.transform import fix_source
+from tests.project_helpers import BASE_PROJECT, SEED, write_project
 
 
 def _square(value: int) -> int:
@@ -67,11 +73,13 @@ def _outcome(root: Path, mode: str, parallel: bool) -> tuple[object, ...]:
     return report.findings, report.changed, report.exit_code, out.getvalue(), err.getvalue(), files
 
 
+@pytest.mark.parametrize("window", [analysis.WORKER_SUMMARIES, 1])
 @pytest.mark.parametrize("mode", [CHECK, DIFF, WRITE])
 def test_workers_change_nothing_a_run_says_or_writes(
-    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, mode: str, window: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert cores() > 1, "the workers only run on a machine with more than one core"
+    monkeypatch.setattr(analysis, "WORKER_SUMMARIES", window)  # 1: a worker forgets at once
     alone, pooled = tmp_path / "alone", tmp_path / "pooled"
     _project(alone)
     _project(pooled)
@@ -82,3 +90,35 @@ def test_workers_change_nothing_a_run_says_or_writes(
     findings, changed = expected[0], expected[1]
     assert findings and changed  # the project gives the run something to say and to rewrite
     assert got == expected
+
+
+def test_a_window_of_summaries_lets_the_oldest_go_and_reads_them_again(tmp_path: Path) -> None:
+    names = [f"m{i}.py" for i in range(4)]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_text(f"import os\n\nVALUE_{i} = 1\n\n\nclass C{i}:\n    pass\n")
+    project = Project(tmp_path, names)
+    before = project.info("m0.py")
+    project.keep_at_most(2)
+    read = {name: project.info(name) for name in names[1:]}
+    assert project.known_info("m0.py") is before  # known before the window: kept
+    assert project.known_info("m1.py") is None  # the oldest of the window: let go
+    assert [project.known_info(n) for n in names[2:]] == [read[n] for n in names[2:]]
+    again = project.info("m1.py")  # read again, the same facts
+    assert again is not None and again is not read["m1.py"] and again == read["m1.py"]
+    assert project.known_info("m2.py") is None  # and the window moved on
+    project.set_info("m3.py", None)  # set, not read: held in the window all the same
+    assert project.known_info("m3.py") is None and "m3.py" in project._window
+    assert len(project._window) == 2 and project.known_info("m0.py") is before
+
+
+def test_a_decided_file_lets_go_of_the_names_only_its_decisions_ask_about(tmp_path: Path) -> None:
+    write_project(tmp_path, {**BASE_PROJECT, "saas/models.py": SEED})
+    project = Project(tmp_path, project_files(tmp_path))
+    path = "saas/models.py"
+    outcome = fix_source(path, path, (tmp_path / path).read_text(), Decider(project))
+    assert outcome.new_text is not None  # the file was decided, and rewritten
+    info = project.known_info(path)
+    assert info is not None and info.bindings  # its summary stays, for the files after it
+    for asked in (info.loaded_names, info.annotation_names):
+        with pytest.raises(RuntimeError, match="after forget_own_names"):
+            asked()  # never answered wrongly from a summary that no longer holds them

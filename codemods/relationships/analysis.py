@@ -61,6 +61,7 @@ def _analyse_in_worker(job: Job) -> Analysis:
     assert _PROJECT is not None
     if _RESOLVER is None:
         _RESOLVER = Resolver(_PROJECT)
+        _PROJECT.keep_at_most(WORKER_SUMMARIES)
     return analyse(job, _PROJECT, _RESOLVER)
 
 
@@ -122,6 +123,9 @@ class _Ahead:
         return True
 
 
+# Summaries a worker holds beyond those it was forked with: enough for the modules its next
+# files import, not the thousands it analyses (each would be a private copy in every worker).
+WORKER_SUMMARIES = 128
 MIN_JOBS = 24  # below this, forking the workers costs more than analysing here
 AHEAD = 256  # analyses kept before their turn, at most (each holds its references' syntax)
 # Jobs handed to the workers before their analyses are taken, at most: the decisions are

@@ -59,6 +59,13 @@ class Decider:
         self._aliases: dict[str, list[ModuleImport]] = {}
         self.init_edits: dict[str, list[ModuleImport]] = {}  # package-init placement
 
+    def decided(self, file: str) -> None:
+        """Every reference of `file` is decided: what only they asked of it is let go."""
+        self._annotated.pop(file, None)
+        info = self.project.known_info(file)
+        if info is not None:
+            info.forget_own_names()
+
     def decide(self, file: str, ref: Reference) -> Decision:
         if ref.bare:
             return self._decide_bare(file, ref, ref.value)

@@ -96,6 +96,8 @@ class Project:
         self.files = ordered if len(ordered) == len(self.file_set) else sorted(self.file_set)
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
+        self._window: Optional[dict[str, None]] = None  # summaries that may be let go, oldest first
+        self._window_size = 0
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
         self._by_name: Optional[dict[str, list[str]]] = None
         self._class_index: dict[str, list[str]] = {}
@@ -230,7 +232,9 @@ class Project:
     def info(self, relpath: str) -> Optional[ModuleInfo]:
         """The module's facts, or None if it cannot be read or parsed."""
         if relpath not in self._infos and not (self.lookahead and self.lookahead(relpath)):
-            self._infos[relpath] = self._parse(relpath)
+            self._infos[relpath] = info = self._parse(relpath)
+            self._kept(relpath)
+            return info
         return self._infos[relpath]
 
     def parse(self, relpath: str) -> Optional[ast.Module]:
@@ -271,6 +275,25 @@ class Project:
     def set_info(self, relpath: str, info: Optional[ModuleInfo]) -> None:
         self._infos[relpath] = info
         self._edges.pop(relpath, None)
+        self._kept(relpath)
+
+    def keep_at_most(self, size: int) -> None:
+        """From now on, hold at most `size` of the summaries read after this call: the oldest
+        are let go (and read again if asked for). A worker that analyses thousands of files
+        keeps the summaries it was forked with, and a window of the rest."""
+        self._window, self._window_size = {}, size
+
+    def _kept(self, relpath: str) -> None:
+        window = self._window
+        if window is None:
+            return
+        window.pop(relpath, None)
+        window[relpath] = None
+        while len(window) > self._window_size:
+            oldest = next(iter(window))
+            del window[oldest]
+            self._infos.pop(oldest, None)
+            self._edges.pop(oldest, None)
 
     # -- classes by name ------------------------------------------------------------------
     def _index_classes(self) -> dict[str, list[str]]:

@@ -102,6 +102,9 @@ class ClassInfo:
         return (self.lineno, self.col)
 
 
+_FORGOTTEN: frozenset[str] = frozenset({"<forgotten>"})
+
+
 @dataclass
 class ModuleInfo:
     tree: Optional[ast.Module]  # kept for the files being fixed only
@@ -120,6 +123,8 @@ class ModuleInfo:
 
     def loaded_names(self) -> frozenset[str]:
         """Names the module reads anywhere (walked for the first ask only)."""
+        if self._loaded is _FORGOTTEN:
+            raise RuntimeError("loaded_names() asked after forget_own_names()")
         if self._loaded is None:
             assert self.tree is not None, "loaded_names() needs a module scanned with its tree"
             self._loaded = frozenset(
@@ -132,11 +137,18 @@ class ModuleInfo:
     def annotation_names(self) -> frozenset[str]:
         """Names the module's annotations use (walked for the first ask only); without the
         tree and never asked before, none."""
+        if self._annotated is _FORGOTTEN:
+            raise RuntimeError("annotation_names() asked after forget_own_names()")
         if self._annotated is None:
             if self.tree is None:
                 return frozenset()
             self._annotated = annotation_names(self.tree)
         return self._annotated
+
+    def forget_own_names(self) -> None:
+        """Let go of the names only the module's own decisions ask about, once they are made
+        (a monorepo's run holds thousands of summaries); asking again is an error."""
+        self._loaded = self._annotated = _FORGOTTEN
 
     def summarise(self) -> None:
         """Compute what the decisions ask of the tree, then drop the tree (so the summary is

@@ -97,6 +97,7 @@ def plan_file(
     decisions = _whole_relationships(
         [f if isinstance(f, Skipped) else decider.decide(file, f) for f in found]
     )
+    decider.decided(file)
     if not rewrite:
         decisions = [d for d in decisions if not isinstance(d, Rewrite)]
     decisions = [unless_ignored(source, d) for d in decisions]
