@@ -127,11 +127,7 @@ class ModuleInfo:
             raise RuntimeError("loaded_names() asked after forget_own_names()")
         if self._loaded is None:
             assert self.tree is not None, "loaded_names() needs a module scanned with its tree"
-            self._loaded = frozenset(
-                node.id
-                for node in ast.walk(self.tree)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-            )
+            self._loaded = loaded_names(self.tree)
         return self._loaded
 
     def annotation_names(self) -> frozenset[str]:
@@ -332,6 +328,34 @@ def _record_import(info: ModuleInfo, stmt: ast.stmt) -> None:
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def loaded_names(tree: ast.AST) -> frozenset[str]:
+    """The names of every `ast.Name` read (`Load`) in the tree: what `ast.walk` would find,
+    found faster (a candidate's whole tree is walked, and `ast.walk` builds an iterator of
+    fields for every node). A `Name` has no node below it; a `Constant` none either."""
+    found: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    pop, push = stack.pop, stack.append
+    node_type, name, constant, load = ast.AST, ast.Name, ast.Constant, ast.Load
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is name:
+            if type(node.ctx) is load:  # type: ignore[attr-defined]
+                found.add(node.id)  # type: ignore[attr-defined]
+            continue
+        if kind is constant:
+            continue
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
+    return frozenset(found)
 
 
 def annotation_names(tree: ast.Module) -> frozenset[str]:
