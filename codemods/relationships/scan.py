@@ -347,8 +347,8 @@ def loaded_names(tree: ast.AST) -> frozenset[str]:
             continue
         if kind is constant:
             continue
-        for field in node._fields:
-            value = getattr(node, field, None)
+        for attribute in node._fields:
+            value = getattr(node, attribute, None)
             if type(value) is list:
                 for item in value:
                     if isinstance(item, node_type):
