@@ -29,7 +29,6 @@ A cache that cannot be read or written changes nothing but speed.
 from __future__ import annotations
 
 import array
-import json
 import os
 import sys
 import time
@@ -431,6 +430,8 @@ def split_names(joined: Any) -> tuple[str, ...]:
 
 
 def decoded(text: Any) -> Optional[Any]:
+    import json  # here: a commit with nothing to do never reads an entry
+
     try:
         return json.loads(text) if isinstance(text, str) else None
     except (ValueError, RecursionError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, TypeVar, Union
 
 from .cache import FactCache, cache_key
 from .config import Config
-from .diff import unified_diff
 from .discover import is_excluded, key_of, project_files, relative_key, walk_entries
 from .fileio import write_atomic
 from .filescan import CHECKED_ARGUMENTS, ClassFacts, scan_files
@@ -359,6 +357,8 @@ def _init_plans(
 ) -> Iterator[tuple[_Candidate, Plan]]:
     """Each package `__init__.py` with its own plan (if it had one) plus the registrations that
     `import-placement = "package-init"` put at its end."""
+    import dataclasses  # here: `inspect`, which it imports, is a tenth of a commit's start
+
     from .decisions import ImportEdits
     from .transform import Plan
 
@@ -383,6 +383,8 @@ def _emit(
     report.changed.append(candidate.shown)
     report.changed_keys.append(candidate.key)
     if options.mode == DIFF:
+        from .diff import unified_diff
+
         old_bytes = encode(candidate.decoded.text, candidate.decoded.encoding)
         _write_bytes(out, unified_diff(old_bytes, new_bytes, candidate.shown))
     elif options.mode == WRITE:
