@@ -333,7 +333,7 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 def loaded_names(tree: ast.AST) -> frozenset[str]:
     """The names of every `ast.Name` read (`Load`) in the tree: what `ast.walk` would find,
     found faster (a candidate's whole tree is walked, and `ast.walk` builds an iterator of
-    fields for every node). A `Name` has no node below it; a `Constant` none either."""
+    fields for every node). Below a `Name` is only its context, below a `Constant` nothing."""
     found: set[str] = set()
     stack: list[ast.AST] = [tree]
     pop, push = stack.pop, stack.append
