@@ -46,7 +46,7 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 IMPORTS = (ast.Import, ast.ImportFrom)
 
 
-def _settings(max_examples: int) -> settings:
+def fuzz_settings(max_examples: int) -> settings:
     return settings(
         max_examples=int(_EXAMPLES) if _EXAMPLES else max_examples,
         derandomize=not _EXAMPLES,
@@ -146,7 +146,7 @@ def _assert_stable(root: Path, outcome: Outcome, placement: str = "auto") -> Non
     assert again.new_text is None
 
 
-@_settings(max_examples=60)
+@fuzz_settings(max_examples=60)
 @given(program=PROGRAMS)
 def test_program_with_nothing_to_do_is_left_alone(fuzz_root: Path, program: str) -> None:
     assume(_valid_module(program))
@@ -310,7 +310,7 @@ def _may_block_rewrites(program: str) -> bool:
     return stars or _RELIED_ON.search(unicodedata.normalize("NFKC", program)) is not None
 
 
-@_settings(max_examples=100)
+@fuzz_settings(max_examples=100)
 @given(program=PROGRAMS, injections=st.lists(INJECTIONS, min_size=1, max_size=4), layout=LAYOUTS)
 def test_injected_relationships(
     fuzz_root: Path, program: str, injections: list[Injection], layout: Layout
@@ -359,7 +359,7 @@ def other_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@_settings(max_examples=30)
+@fuzz_settings(max_examples=30)
 @given(in_target=PROGRAMS, in_other=MORE_PROGRAMS)
 def test_random_programs_in_the_target_module_and_another(
     other_root: Path, in_target: str, in_other: str
@@ -487,7 +487,7 @@ def _registers(field: Field) -> Optional[str]:
     return "Subscription" if field.value == "Subscription" and bare_literal else None
 
 
-@_settings(max_examples=200)
+@fuzz_settings(max_examples=200)
 @given(spelling=st.sampled_from(sorted(SPELLINGS)), fields=st.lists(FIELDS, min_size=1, max_size=3))
 def test_generated_targets(fuzz_root: Path, spelling: str, fields: list[Field]) -> None:
     imports, rest = _model(SPELLINGS[spelling], fields, rewritten=False)
@@ -626,7 +626,7 @@ def _imports_target_module(text: str) -> bool:
     )
 
 
-@_settings(max_examples=300)
+@fuzz_settings(max_examples=300)
 @given(module=MODULES)
 def test_generated_import_blocks(fuzz_root: Path, cycle_root: Path, module: Module) -> None:
     text = module.text()

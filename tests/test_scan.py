@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ast
 import sys
-import warnings
 from pathlib import Path
 
 import hypothesmith
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
+from test_fuzz import fuzz_settings
 
 from codemods.relationships.scan import loaded_names
 
@@ -81,16 +81,9 @@ def test_the_tool_and_the_demo_backend_read_the_same_names_both_ways() -> None:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=300,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles code like `1()`
+@fuzz_settings(max_examples=300)
 @given(hypothesmith.from_grammar())
 def test_generated_programs_read_the_same_names_both_ways(program: str) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tree = ast.parse(program)
+    tree = ast.parse(program)
     assert loaded_names(tree) == _walked(tree)
