@@ -929,6 +929,30 @@ def test_commit_after_a_whole_project_run_equals_cold(
         assert "FR201" in warm.stdout
 
 
+@pytest.mark.slow
+def test_a_commit_in_a_project_stat_ed_on_every_core_sees_an_edit_anywhere(
+    project_dir: Path,
+) -> None:
+    """With as many files as `stamps.PARALLEL_FROM`, a commit stats them in forked workers: an
+    edit far from the committed file (a second `Subscription`: the bare name is now ambiguous)
+    changes its report as it does a cold run's."""
+    from codemods.relationships.stamps import PARALLEL_FROM
+
+    many = {f"app/part_{i // 200}/module_{i}.py": f"VALUE = {i}\n" for i in range(PARALLEL_FROM)}
+    _layout({**SEED_PROJECT, **many})(project_dir)
+    settle(project_dir)
+    assert_no_traceback(run(project_dir, "--check", "."))
+    assert_cache_filled(project_dir / CACHE)
+    files, _ = trusted_entries(project_dir / CACHE)
+    assert files == len(many) + len(SEED_PROJECT), "the fill trusted not every entry"
+    before = run(project_dir, "--check", "saas/models.py")
+    write_project(project_dir, {"app/part_7/module_1405.py": LEGACY_SUBSCRIPTION})
+    warm = run(project_dir, "--check", "saas/models.py")
+    cold = run(project_dir, "--no-cache", "--check", "saas/models.py")
+    assert_same(warm, cold, "a commit after an edit elsewhere")
+    assert warm.stdout != before.stdout, "the edit changes nothing: the case tests nothing"
+
+
 # --- which runs keep a report to replay -------------------------------------------------------
 
 ORDINARY = {f"app/module_{i}.py": f"VALUE = {i}\n" for i in range(200)}

@@ -230,7 +230,29 @@ def _packages(root: Path, directories: int, files: int) -> tuple[Path, list[str]
     return root, names
 
 
-def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path: Path) -> None:
+AHEAD = [
+    pytest.param(None, id="stat-one-by-one"),
+    pytest.param(1, id="stat-ahead-here"),
+    pytest.param(2, id="stat-ahead-on-two-cores"),
+]
+
+
+def _stat_ahead(
+    cache: FactCache, base: str, cores: Optional[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a commit does before its walk (`cores`: None, it does not)."""
+    from codemods.relationships import stamps
+
+    if cores is not None:
+        monkeypatch.setattr(stamps, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(stamps, "_cores", lambda: cores)
+        cache.stat_ahead(base)
+
+
+@pytest.mark.parametrize("cores", AHEAD)
+def test_directories_vouch_for_their_files_once_every_entry_is_trusted(
+    tmp_path: Path, cores: Optional[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run that checks many files compares them by directory: after one run has found every
     file of a directory trusted, the next needs no entry read; an edit is still seen."""
     root, names = _packages(tmp_path / "p", directories=3, files=250)
@@ -238,6 +260,7 @@ def test_directories_vouch_for_their_files_once_every_entry_is_trusted(tmp_path:
 
     def cache_run(expected: set[str]) -> FactCache:
         cache = _cache(tmp_path / "c", started=later)
+        _stat_ahead(cache, base, cores, monkeypatch)
         files = _walked(root, cache)
         assert files == sorted(p for p in names if (root / p).exists())
         assert (cache.unchanged(files, base) or set()) == expected
@@ -274,3 +297,48 @@ def test_a_sweep_that_found_every_entry_leaves_the_directories_vouching(tmp_path
     _rewritten(database, "UPDATE files SET trusted = 0")  # so an entry read would not vouch
     commit = _cache(tmp_path / "c", started=later)
     assert commit.unchanged(_walked(root, commit), base) == set(names)
+
+
+CHANGES = [  # a change to pkg1, and whether pkg1/m3.py still holds as it was stored
+    pytest.param(lambda d: (d / "new.py").write_text("x = 1\n"), True, id="a-file-added"),
+    pytest.param(lambda d: (d / "m3.py").unlink(), False, id="a-file-removed"),
+    pytest.param(lambda d: (d / "m3.py").rename(d / "moved.py"), False, id="a-file-renamed"),
+    pytest.param(lambda d: (d / "m3.py").write_text("x = 22\n"), False, id="a-file-edited"),
+    pytest.param(lambda d: (d / "sub").mkdir(), True, id="a-directory-added"),
+    pytest.param(
+        lambda d: (d / "sub").mkdir() or (d / "sub" / "m3.py").write_text(""),
+        True,
+        id="a-directory-added-with-a-file",
+    ),
+]
+
+
+@pytest.mark.parametrize("cores", AHEAD[1:])
+@pytest.mark.parametrize(("change", "kept"), CHANGES)
+def test_a_change_after_the_stat_ahead_is_seen_by_the_next_run(
+    tmp_path: Path,
+    cores: int,
+    change: Callable[[Path], object],
+    kept: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a directory held when it was stat'ed ahead is what it held when it was listed:
+    after a change, the next run vouches for exactly the files whose entries still hold."""
+    root, names = _packages(tmp_path / "p", directories=2, files=300)
+    base, later = f"{root}{os.sep}", time.time_ns() + 60 * RACY_NS
+    for _ in range(2):  # stores every entry, then leaves the directories vouching
+        cache = _cache(tmp_path / "c", started=later)
+        _stat_ahead(cache, base, cores, monkeypatch)
+        files = _walked(root, cache)
+        for path in set(files) - (cache.unchanged(files, base) or set()):
+            cache.put_scan(path, stamp_of(os.stat(base + path)), SCAN)
+        cache.save(frozenset(files))
+    assert cache.unchanged(files, base) == set(names)
+    change(root / "pkg1")
+    commit = _cache(tmp_path / "c", started=later)
+    _stat_ahead(commit, base, cores, monkeypatch)
+    files = _walked(root, commit)
+    plain = _cache(tmp_path / "plain", started=later)
+    assert files == _walked(root, plain), "the walk found what a walk without a cache finds"
+    still = {p for p in names if kept or p != "pkg1/m3.py"}
+    assert commit.unchanged(files, base) == still

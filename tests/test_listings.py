@@ -31,6 +31,9 @@ class Kept:
         self.kept[relpath] = listing
         self.made.append(relpath)
 
+    def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
+        return None  # the walk stats every directory itself
+
     def made_since(self) -> list[str]:
         found, self.made = self.made, []
         return found

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
 from .discover import Listing
 from .fileio import replace_file
+from .stamps import packed_stamps
 
 if TYPE_CHECKING:
     import sqlite3
@@ -113,6 +114,9 @@ class FactCache:
         self._vouched: dict[str, bytes] = {}  # the stored `vouched` of each directory
         self._now: dict[str, bytes] = {}  # each directory's files' stamps now, packed
         self._found: set[str] = set()  # files this run found their trusted entries for
+        # stat'ed ahead (`stat_ahead`): directories' stamps, and their files' names and stamps
+        self._ahead_dirs: dict[str, tuple[int, int, int]] = {}
+        self._ahead_files: dict[str, tuple[tuple[str, ...], bytes]] = {}
         self._stamps: dict[str, Stamp] = {}  # and their stamps, where looked up one by one
 
     @property
@@ -224,20 +228,19 @@ class FactCache:
         directory's `vouched` holds (each file stat'ed; no entry read)."""
         found: set[str] = set()
         stored = self._listings or {}
-        stat = os.stat
         for directory in self._visited:
             listing = self._listed.get(directory) or stored.get(directory)
             if listing is None or listing.skipped or not listing.files:
                 continue
-            where = f"{base}{directory}/" if directory else base
-            stamps = array.array("q")
-            try:
-                for name in listing.files:  # stamp_of's fields, without a tuple per file
-                    now = stat(where + name)
-                    stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
-            except (OSError, OverflowError):
+            ahead = self._ahead_files.get(directory)
+            if ahead is not None and ahead[0] == listing.files:
+                packed: Optional[bytes] = ahead[1]
+            else:
+                where = f"{base}{directory}/" if directory else base
+                (packed,) = packed_stamps([(where, listing.files)], parallel=False)
+            if packed is None:
                 continue
-            packed = self._now[directory] = stamps.tobytes()
+            self._now[directory] = packed
             if self._vouched.get(directory) == packed:
                 prefix = f"{directory}/" if directory else ""
                 paths = [prefix + name for name in listing.files]
@@ -293,6 +296,29 @@ class FactCache:
             self._dirs = {row[0] for row in rows or ()}
             self._vouched = {row[0]: row[8] for row in rows or () if isinstance(row[8], bytes)}
         return self._listings.get(relpath)
+
+    def stat_ahead(self, base: str) -> None:
+        """Stat, on every core, each directory with a stored listing (`base`: the root, with its
+        separator) and each of its files: the walk (`stamp`) and `unchanged` then take these
+        stamps instead of stat'ing one by one. (A directory gone costs a stat that fails; one
+        with no listing is stat'ed by the walk.)"""
+        from .stamps import FIELDS, packed_stamps
+
+        self.listing("")
+        listings = list((self._listings or {}).items())
+        groups = [
+            (f"{base}{relpath}/" if relpath else base, ("", *listing.files))
+            for relpath, listing in listings
+        ]
+        for (relpath, listing), packed in zip(listings, packed_stamps(groups)):
+            if packed is not None:
+                mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
+                self._ahead_dirs[relpath] = (mtime, ctime, inode)
+                self._ahead_files[relpath] = (listing.files, packed[8 * FIELDS :])
+
+    def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
+        """The directory's stamp as `stat_ahead` found it (`discover.Listings`), if it did."""
+        return self._ahead_dirs.get(relpath)
 
     def listed(self, relpath: str, listing: Listing) -> None:
         """A directory listed in this run."""

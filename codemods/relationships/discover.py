@@ -115,6 +115,9 @@ class Listings(Protocol):
 
     def listed(self, relpath: str, listing: Listing) -> None: ...
 
+    def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
+        """The directory's stamp, if it was stat'ed ahead (else the walk stats it)."""
+
 
 def _walk_listed(root: str, listings: Listings) -> list[str]:
     base = os.path.join(root, "")
@@ -122,11 +125,13 @@ def _walk_listed(root: str, listings: Listings) -> list[str]:
     stack = [""]
     while stack:
         relpath = stack.pop()
-        try:
-            stat = os.stat(base + relpath if relpath else root)
-        except OSError:
-            continue
-        stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        stamp = listings.stamp(relpath)
+        if stamp is None:
+            try:
+                stat = os.stat(base + relpath if relpath else root)
+            except OSError:
+                continue
+            stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         listing = listings.listing(relpath)
         if listing is None or listing.stamp != stamp:
             listing = _listing(base + relpath if relpath else root, stamp, bool(relpath))

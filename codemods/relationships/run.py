@@ -223,6 +223,8 @@ def _project(
 ) -> Project:
     from .project import Project
 
+    if listing is None and cache.enabled:
+        cache.stat_ahead(os.path.join(str(options.root), ""))
     files = (
         project_files(options.root, cache if cache.enabled else None)
         if listing is None

@@ -1,0 +1,151 @@
+"""The stat of many files at once, on every core.
+
+A commit in a large project must see every file's stamp (an edit it missed would be decided
+from facts of the file as it was), and the kernel's stat is most of that cost: one process
+per core stats its share. The workers are forked, write into memory shared with this process
+and exit; a worker that fails costs only time (its share is stat'ed here).
+"""
+
+from __future__ import annotations
+
+import array
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    import mmap
+
+FIELDS = 4  # mtime_ns, ctime_ns, size, inode
+_WIDTH = FIELDS * 8  # bytes per path, packed
+PARALLEL_FROM = 8192  # paths: below this, forking costs more than it saves
+
+
+Group = tuple[str, Sequence[str]]  # a directory (with its separator) and names in it
+
+
+def packed_stamps(groups: Sequence[Group], parallel: bool = True) -> list[Optional[bytes]]:
+    """For each group, the `FIELDS` of the stat of each name in its directory, packed as 64-bit
+    integers in the group's order ("" names the directory itself); None for a group with a
+    name that cannot be stat'ed."""
+    total = sum(len(names) for _, names in groups)
+    workers = _cores() if parallel and total >= PARALLEL_FROM and _can_fork() else 1
+    if workers == 1:
+        return [_packed(group) for group in groups]
+    return _forked(groups, _shares(groups, total, workers))
+
+
+def _packed(group: Group) -> Optional[bytes]:
+    directory, names = group
+    stat = os.stat
+    stamps = array.array("q")
+    try:
+        for name in names:  # the stat's fields, without a tuple per path
+            now = stat(directory + name)
+            stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
+    except (OSError, OverflowError, ValueError):
+        return None
+    return stamps.tobytes()
+
+
+def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
+    """The groups split into at most `workers` runs, none empty, of about as many names each:
+    each run ends where its names come closest to the next `total / workers`."""
+    shares: list[range] = []
+    start, seen = 0, 0
+    for index, (_, names) in enumerate(groups):
+        goal = total * (len(shares) + 1) / workers
+        if len(shares) < workers - 1 and seen + len(names) >= goal:
+            end = index if goal - seen < seen + len(names) - goal and index > start else index + 1
+            shares.append(range(start, end))
+            start = end
+        seen += len(names)
+    if start < len(groups):
+        shares.append(range(start, len(groups)))
+    return shares
+
+
+def _forked(groups: Sequence[Group], shares: list[range]) -> list[Optional[bytes]]:
+    """This process stats the first share, a forked worker each other one."""
+    import mmap  # noqa: F811 (imported here: a small run never pays for it)
+
+    # per group: a byte (1: stat'ed), then its place in the stamps
+    offsets = array.array("q", [0])
+    for _, names in groups:
+        offsets.append(offsets[-1] + len(names) * _WIDTH)
+    shared = mmap.mmap(-1, len(groups) + offsets[-1] or 1)
+    stamps_at = len(groups)
+    children: list[tuple[int, range]] = []
+    for share in shares[1:]:
+        pid = _fork()
+        if pid == 0:
+            _worker(groups, share, shared, offsets, stamps_at)
+        children.append((pid, share))
+    results: list[Optional[bytes]] = [None] * len(groups)
+    for index in shares[0]:
+        results[index] = _packed(groups[index])
+    for pid, share in children:
+        if pid < 0 or not _exited_cleanly(pid):
+            for index in share:
+                results[index] = _packed(groups[index])
+            continue
+        for index in share:
+            if shared[index]:
+                start = stamps_at + offsets[index]
+                results[index] = shared[start : stamps_at + offsets[index + 1]]
+    shared.close()
+    return results
+
+
+def _worker(
+    groups: Sequence[Group],
+    share: range,
+    shared: mmap.mmap,
+    offsets: array.array[int],
+    stamps_at: int,
+) -> None:
+    """In a forked worker: stat the share into the shared memory, and exit (never return)."""
+    code = 1
+    try:
+        for index in share:
+            packed = _packed(groups[index])
+            if packed is not None:
+                start = stamps_at + offsets[index]
+                shared[start : start + len(packed)] = packed
+                shared[index] = 1
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _fork() -> int:
+    """A worker's pid (0 in the worker), or -1 if none could be started."""
+    try:
+        return os.fork()
+    except OSError:
+        return -1
+
+
+def _exited_cleanly(pid: int) -> bool:
+    try:
+        _, status = os.waitpid(pid, 0)
+    except OSError:
+        return False
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _can_fork() -> bool:
+    """A process with other threads is not forked (a lock one of them holds would stay held
+    in the worker), nor one on macOS (whose system libraries are not safe across a fork)."""
+    if not hasattr(os, "fork") or sys.platform == "darwin":
+        return False
+    import threading
+
+    return threading.active_count() == 1
+
+
+def _cores() -> int:
+    from .parallel import cores
+
+    return cores()

@@ -1,0 +1,149 @@
+"""Stat'ing many files on every core gives exactly what stat'ing them one by one gives, and a
+worker that cannot start or that dies costs time only."""
+
+from __future__ import annotations
+
+import array
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from codemods.relationships import stamps
+from codemods.relationships.stamps import Group, packed_stamps
+
+
+def _one_by_one(groups: Sequence[Group]) -> list[Optional[bytes]]:
+    """The definition: each name's stat, in order; None for a group with a name gone."""
+    found: list[Optional[bytes]] = []
+    for directory, names in groups:
+        try:
+            stats = [os.stat(directory + name) for name in names]
+        except OSError:
+            found.append(None)
+            continue
+        fields = [(s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino) for s in stats]
+        found.append(array.array("q", [v for f in fields for v in f]).tobytes())
+    return found
+
+
+@pytest.fixture
+def groups(tmp_path: Path) -> list[Group]:
+    """Directories of files of different sizes; one group names a file that is not there, one
+    names its directory alone, one names nothing."""
+    made: list[Group] = []
+    for d in range(12):
+        directory = tmp_path / f"pkg{d}"
+        directory.mkdir()
+        names = [f"m{i}.py" for i in range(d * 3)]
+        for i, name in enumerate(names):
+            (directory / name).write_text("x = 1\n" * i)
+        made.append((f"{directory}{os.sep}", ("", *names)))
+    made.insert(5, (f"{tmp_path}{os.sep}pkg3{os.sep}", ("m0.py", "gone.py")))
+    made.insert(7, (f"{tmp_path}{os.sep}", ()))
+    return made
+
+
+@pytest.fixture
+def always_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stamps, "PARALLEL_FROM", 1)
+
+
+@pytest.fixture
+def forks_counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    started: list[int] = []
+    fork = stamps._fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid > 0:
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(stamps, "_fork", counted)
+    yield started
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 7])
+def test_every_core_stats_what_one_would(
+    groups: list[Group],
+    always_forked: None,
+    forks_counted: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+) -> None:
+    monkeypatch.setattr(stamps, "_cores", lambda: cores)
+    expected = _one_by_one(groups)
+    assert expected[5] is None and expected[7] == b"", "the cases this test is for"
+    assert packed_stamps(groups) == expected
+    assert len(forks_counted) == min(cores, len(groups)) - 1
+
+
+def test_few_files_are_stat_ed_here(groups: list[Group], forks_counted: list[int]) -> None:
+    assert packed_stamps(groups) == _one_by_one(groups)
+    assert forks_counted == []
+
+
+def test_a_process_with_threads_is_not_forked(
+    groups: list[Group], always_forked: None, forks_counted: list[int]
+) -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert packed_stamps(groups) == _one_by_one(groups)
+    finally:
+        stop.set()
+        thread.join()
+    assert forks_counted == []
+
+
+def test_a_worker_that_cannot_start_costs_time_only(
+    groups: list[Group], always_forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stamps, "_cores", lambda: 3)
+    monkeypatch.setattr(stamps, "_fork", lambda: -1)
+    assert packed_stamps(groups) == _one_by_one(groups)
+
+
+@pytest.mark.parametrize("how", ["exits-at-once", "writes-then-dies"])
+def test_a_worker_that_dies_costs_time_only(
+    groups: list[Group], always_forked: None, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Nothing a worker that failed wrote is taken, even what it marked as done."""
+
+    def dying(
+        groups: Sequence[Group], share: range, shared: bytearray, offsets: Sequence[int], at: int
+    ) -> None:
+        if how == "writes-then-dies":
+            for index in share:
+                shared[at + offsets[index] : at + offsets[index + 1]] = b"\x01" * (
+                    offsets[index + 1] - offsets[index]
+                )
+                shared[index] = 1
+        os._exit(3)
+
+    monkeypatch.setattr(stamps, "_worker", dying)
+    monkeypatch.setattr(stamps, "_cores", lambda: 2)
+    assert packed_stamps(groups) == _one_by_one(groups)
+
+
+SHARES = [
+    pytest.param([3, 3, 3, 3], 2, [range(0, 2), range(2, 4)], id="even"),
+    pytest.param([10, 1, 1, 1, 1], 2, [range(0, 1), range(1, 5)], id="one-big-first"),
+    pytest.param([1, 1, 1, 1, 10], 2, [range(0, 4), range(4, 5)], id="one-big-last"),
+    pytest.param([2, 2, 2], 3, [range(0, 1), range(1, 2), range(2, 3)], id="one-each"),
+    pytest.param([4], 3, [range(0, 1)], id="more-cores-than-groups"),
+    pytest.param([0, 5, 0, 5, 0], 2, [range(0, 2), range(2, 5)], id="empty-groups"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "workers", "expected"), SHARES)
+def test_shares_are_runs_of_about_as_many_names(
+    sizes: list[int], workers: int, expected: list[range]
+) -> None:
+    groups = [("", ("n",) * size) for size in sizes]
+    assert stamps._shares(groups, sum(sizes), workers) == expected
