@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
 from .discover import Listing
 from .fileio import replace_file
-from .stamps import packed_stamps
+from .stamps import FIELDS, packed_stamps
 
 if TYPE_CHECKING:
     import sqlite3
@@ -302,8 +302,6 @@ class FactCache:
         separator) and each of its files: the walk (`stamp`) and `unchanged` then take these
         stamps instead of stat'ing one by one. (A directory gone costs a stat that fails; one
         with no listing is stat'ed by the walk.)"""
-        from .stamps import FIELDS, packed_stamps
-
         self.listing("")
         listings = list((self._listings or {}).items())
         groups = [
