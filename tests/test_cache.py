@@ -978,7 +978,7 @@ def test_a_sweep_keeps_its_report_and_a_commit_does_not(
     cold = run(project_dir, "--no-cache", *args)
     assert cold.returncode == 1 and "FR101" in cold.stdout
     first = run(project_dir, *args)
-    kept = [n for n in cache_files(project_dir / CACHE) if n.startswith("reports-")]
+    kept = [n for n in cache_files(project_dir / CACHE) if n.startswith("report-")]
     assert bool(kept) == replayed, kept
     assert_same(first, cold, "the first run")
     assert_same(run(project_dir, *args), cold, "the run after it (replayed)" if replayed else "")

@@ -26,6 +26,7 @@ class Analysis(NamedTuple):
     found: Sequence[Found] = ()
     facts: Optional[FileFacts] = None  # for the doctor's files
     error: Optional[tuple[int, int, str]] = None  # line, column, why the file cannot be parsed
+    reads: tuple[str, ...] = ()  # the files a worker read for it (`Project.reads`)
 
 
 class Job(NamedTuple):
@@ -62,7 +63,9 @@ def _analyse_in_worker(job: Job) -> Analysis:
     if _RESOLVER is None:
         _RESOLVER = Resolver(_PROJECT)
         _PROJECT.keep_at_most(WORKER_SUMMARIES)
-    return analyse(job, _PROJECT, _RESOLVER)
+    _PROJECT.reads = set()  # what the parent read, it knows; these it must be told
+    analysis = analyse(job, _PROJECT, _RESOLVER)
+    return analysis._replace(reads=tuple(_PROJECT.reads))
 
 
 def analyse_all(

@@ -156,6 +156,11 @@ def scan_file(path: str) -> FileScan:
         return FileScan(error="is a directory, not a file", facts=None)
     except (OSError, RuntimeError) as exc:
         return FileScan(error=f"cannot read: {getattr(exc, 'strerror', None) or exc}", facts=None)
+    return scan_bytes(data, result)
+
+
+def scan_bytes(data: bytes, result: os.stat_result) -> FileScan:
+    """The scan of a file's bytes, read after its stat `result`."""
     stamp = stamp_of(result)
     facts = class_facts(data)
     try:

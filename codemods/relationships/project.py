@@ -121,6 +121,9 @@ class Project:
         self._stored: frozenset[str] = frozenset()  # files whose facts the cache holds
         self._stored_facts: dict[str, Optional[ClassFacts]] = {}
         self._looked_up: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        # The files whose bytes this process read beyond their scan: a report depends on all of
+        # their content, and only on the scans of the others (replay.py).
+        self.reads: set[str] = set()
 
     # -- names ---------------------------------------------------------------------------
     def full_name(self, relpath: str) -> tuple[str, ...]:
@@ -223,6 +226,7 @@ class Project:
 
     # -- facts -----------------------------------------------------------------------------
     def read(self, relpath: str) -> bytes:
+        self.reads.add(relpath)
         return read_bytes(self.root / relpath)
 
     def known_info(self, relpath: str) -> Optional[ModuleInfo]:
@@ -238,9 +242,11 @@ class Project:
         return self._infos[relpath]
 
     def parse(self, relpath: str) -> Optional[ast.Module]:
+        self.reads.add(relpath)
         return parse_file(self.root / relpath)
 
     def _parse(self, relpath: str) -> Optional[ModuleInfo]:
+        self.reads.add(relpath)
         return summary(str(self.root / relpath))
 
     def prefetch(self, seeds: Sequence[str], skip: frozenset[str], minimum: int) -> None:
@@ -250,6 +256,7 @@ class Project:
         asked for. `skip`: files whose summaries come another way."""
         wanted = self._reachable(seeds)
         missing = [f for f in wanted if f not in skip and f not in self._infos]
+        self.reads.update(missing)
         paths = [str(self.root / f) for f in missing]
         for relpath, info in zip(missing, self.workers.map(summary, paths, minimum=minimum)):
             self._infos[relpath] = info

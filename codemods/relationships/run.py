@@ -99,8 +99,10 @@ def _read_all(
     report: Report,
     workers: Workers,
     cache: FactCache,
+    records: Optional[dict[str, bytes]] = None,
 ) -> tuple[list[_Candidate], dict[str, Optional[ClassFacts]]]:
-    """Read every file once (on every core for big runs): errors, candidates, class facts."""
+    """Read every file once (on every core for big runs): errors, candidates, class facts;
+    into `records`, the digest of each scan of a file that is not a candidate (replay.py)."""
     readable: list[tuple[str, str]] = []
     for key, path in files:
         # A key outside the project is an absolute path: for a symlink, its target's.
@@ -117,6 +119,12 @@ def _read_all(
     facts: dict[str, Optional[ClassFacts]] = {}
     shared: dict[object, object] = {}
     scans = scan_files(readable, workers, cache)
+    if records is not None:
+        from .replay import record_digest
+
+        records.update(
+            (k, record_digest(s)) for (k, _), s in zip(readable, scans) if s.text is None
+        )
     for (key, path), scan in zip(readable, scans):
         if scan.error is not None:
             shown = shown_path(path, options.cwd or options.root)
@@ -178,14 +186,15 @@ def _run(
         from . import replay  # here: a commit never pays for it
 
         listing = project_files(options.root, cache)
-        replayed = replay.digest(
+        replayed = replay.inputs(
             cache, options, paths, files, listing, options.root, report.findings
         )
         kept = replay.recall(cache, replayed) if replayed else None
         if kept is not None:
             report.findings, report.changed, report.changed_keys = kept
             return report
-    candidates, facts = _read_all(files, options, report, workers, cache)
+    records: Optional[dict[str, bytes]] = {} if replayed else None
+    candidates, facts = _read_all(files, options, report, workers, cache, records)
     doctor = _doctor_files(files, facts)
     project = _project(facts, options, workers, cache, listing) if candidates else None
     known: dict[str, ModelFacts] = {}
@@ -197,10 +206,12 @@ def _run(
     selection = Selection(options.config.select, options.config.ignore)
     report.findings = [f for f in report.findings if selection.enabled(f.code)]
     cache.save(project.file_set if project is not None else None)
-    if replayed and (options.mode == CHECK or not report.changed):
+    if replayed and records is not None and (options.mode == CHECK or not report.changed):
         from . import replay
 
-        replay.keep(cache, replayed, report.findings, report.changed, report.changed_keys)
+        reads = project.reads if project is not None else set()
+        kept_report = replay.Recalled(report.findings, report.changed, report.changed_keys)
+        replay.keep(cache, replayed, kept_report, reads, records)
     return report
 
 
@@ -299,6 +310,7 @@ def _fix_all(
     analyses = analyse_all(jobs, project, decider.resolver, workers)
     for index, analysis in enumerate(analyses):
         candidate = candidates[index]
+        project.reads.update(analysis.reads)
         if analysis.facts is not None:
             known[candidate.key] = analysis.facts
         plan = plan_file(
