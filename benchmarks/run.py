@@ -144,6 +144,7 @@ def _measure(scales: run_plan.Scales, only: set[str]) -> tuple[list[Outcome], li
                 partial(whole_tree_cold, at),
                 partial(whole_tree_warm, at),
                 partial(whole_tree_after_an_edit, at),
+                partial(whole_tree_after_an_edit, at, model=True),
             ]
         if "2" in only and index == 0:
             builds.append(partial(commit_of_ordinary_files, at))
