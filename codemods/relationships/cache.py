@@ -4,6 +4,7 @@
         CACHEDIR.TAG            backup tools skip the directory
         .gitignore              `*`: git never sees it
         facts-<key>.sqlite3     one database per interpreter, tool build and configuration
+        report-<key>-<shape>.json   a sweep's report, for the next sweep alike (replay.py)
 
 Each file's entry holds its stat (mtime, ctime, size, inode) and its scan; the facts the project
 index looks up by name (classes, imperative mappings, tables, imported modules, words) are rows

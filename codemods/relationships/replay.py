@@ -226,7 +226,7 @@ def _digest(data: bytes) -> bytes:
 
 
 def read_checked(path: Path, key: str) -> Any:
-    """What a reports file holds, if it is whole (magic, checksum) and was made for `key`
+    """What a report file holds, if it is whole (magic, checksum) and was made for `key`
     (JSON: plain data, never code); else None."""
     try:
         data = path.read_bytes()
@@ -246,7 +246,7 @@ def read_checked(path: Path, key: str) -> Any:
 
 
 def write_checked(path: Path, key: str, value: Any) -> None:
-    """Replace a reports file atomically; one that cannot be written costs speed only."""
+    """Replace a report file atomically; one that cannot be written costs speed only."""
     payload = json.dumps({"key": key, "value": value}, separators=(",", ":")).encode()
     try:
         prepare(path.parent)
