@@ -13,18 +13,16 @@ command line.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from project_helpers import BASE_PROJECT, SEED, run_cli, write_project
-from test_cache import CACHE, ORDINARY, SEED_PROJECT
+from test_cache import CACHE, ORDINARY, SEED_PROJECT, settle
 
 from codemods import fix_relationships
 from codemods.relationships import analysis, replay, run
 from codemods.relationships.analysis import Job
-from codemods.relationships.cache import RACY_NS
 from codemods.relationships.discover import project_files
 from codemods.relationships.project import Project
 
@@ -61,16 +59,6 @@ def _replace(relpath: str, old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
-def _aged(edit: Callable[[Path], None]) -> Callable[[Path], None]:
-    """The edit, then a wait past the racy second: the file's stat alone tells its version."""
-
-    def aged(root: Path) -> None:
-        edit(root)
-        time.sleep(RACY_NS / 1e9 + 0.1)
-
-    return aged
-
-
 # (the edit after a sweep filled the cache, whether the next sweep replays, whether the edit
 # changes the cold run's output)
 EDITS = [
@@ -82,13 +70,6 @@ EDITS = [
         True,
         False,
         id="a-statement-of-an-ordinary-file",
-    ),
-    pytest.param(
-        _aged(_append(ORDINARY_FILE, "# a comment\n")),
-        True,
-        False,
-        id="an-ordinary-file-edited-more-than-a-second-ago",
-        marks=pytest.mark.slow,
     ),
     pytest.param(
         _append(ORDINARY_FILE, 'TARGET = "ecommerce.models.Plan"\n'),
@@ -186,6 +167,21 @@ def test_a_report_is_replayed_only_after_an_edit_of_nothing_it_read(
     # The run after it replays its report as it is, and prints the same.
     assert _swept_here(tmp_path, capsys) == warm
     assert decided == ([] if replayed else ["decided"])
+
+
+@pytest.mark.slow  # it waits past the racy second twice
+def test_a_report_kept_and_edited_more_than_a_second_ago_replays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], decided: list[str]
+) -> None:
+    """Files whose stat alone tells their version (not changed within the second before the
+    run), the edited one too."""
+    write_project(tmp_path, PROJECT)
+    settle(tmp_path)
+    before = run_cli(tmp_path, *SWEEP)
+    _append(ORDINARY_FILE, "# a comment\n")(tmp_path)
+    settle(tmp_path)
+    assert _swept_here(tmp_path, capsys) == _judged(tmp_path) == (0, before.stdout, before.stderr)
+    assert decided == []
 
 
 def test_a_kept_report_replays_after_one_edit_after_another(
