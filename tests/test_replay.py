@@ -169,19 +169,42 @@ def test_a_report_is_replayed_only_after_an_edit_of_nothing_it_read(
     assert decided == ([] if replayed else ["decided"])
 
 
-@pytest.mark.slow  # it waits past the racy second twice
-def test_a_report_kept_and_edited_more_than_a_second_ago_replays(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], decided: list[str]
+OLDER = [
+    pytest.param(_append(ORDINARY_FILE, "# a comment\n"), True, id="an-ordinary-file"),
+    pytest.param(
+        _replace("legacy/models.py", "class Subscription(Base)", "class Subscription(dict)"),
+        False,
+        id="a-file-the-report-read",
+    ),
+]
+
+
+@pytest.mark.slow  # it waits past the racy second
+@pytest.mark.parametrize(("edit", "replayed"), OLDER)
+def test_a_report_kept_within_a_second_of_the_files_edits_replays_once_they_are_older(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    decided: list[str],
+    edit: Callable[[Path], None],
+    replayed: bool,
 ) -> None:
-    """Files whose stat alone tells their version (not changed within the second before the
-    run), the edited one too."""
+    """A report kept while files were within the racy second holds their bytes' digests; once
+    they are older, the next sweep has their stats instead. It reads them to tell whether they
+    are the same, and keeps their stats: the sweep after it reads none."""
     write_project(tmp_path, PROJECT)
+    run_cli(tmp_path, *SWEEP)
+    (kept,) = (tmp_path / CACHE).glob("report-*.json")
+    stored = kept.read_bytes()
+    edit(tmp_path)
     settle(tmp_path)
-    before = run_cli(tmp_path, *SWEEP)
-    _append(ORDINARY_FILE, "# a comment\n")(tmp_path)
-    settle(tmp_path)
-    assert _swept_here(tmp_path, capsys) == _judged(tmp_path) == (0, before.stdout, before.stderr)
-    assert decided == []
+    warm = _swept_here(tmp_path, capsys)
+    assert warm == _judged(tmp_path)
+    assert decided == ([] if replayed else ["decided"])
+    assert kept.read_bytes() != stored, "the report was not kept with the files' stats"
+    stored = kept.read_bytes()
+    assert _swept_here(tmp_path, capsys) == warm
+    assert kept.read_bytes() == stored, "the report was kept again: nothing had changed"
+    assert decided == ([] if replayed else ["decided"])
 
 
 def test_a_kept_report_replays_after_one_edit_after_another(

@@ -15,10 +15,12 @@ needs of the file:
 The next run of the same shape prints the kept report again if every file whose version changed
 since is of the second kind and scans as it did then (at most `CHANGED` of them): nothing changed,
 or an edit of an ordinary file's body or comments. This is how mypy skips a module whose
-interface did not change. Only a sweep (a directory given, or at least 200 files, as
-`pre-commit run --all-files` passes them) keeps and looks for a report: a commit's few files are
-decided faster than the whole project could be listed. Nothing is kept for a run that wrote
-files.
+interface did not change. A file kept by its bytes' digest and now old enough to go by its stat
+is read once to tell whether those bytes are the same; the report is then kept with the stats.
+
+Only a sweep (a directory given, or at least 200 files, as `pre-commit run --all-files` passes
+them) keeps and looks for a report: a commit's few files are decided faster than the whole
+project could be listed. Nothing is kept for a run that wrote files.
 """
 
 from __future__ import annotations
@@ -125,43 +127,65 @@ def recall(cache: FactCache, run: Inputs) -> Optional[Recalled]:
         return None
     if shape != run.shape or report is None or not all(type(i) is int for i in read):
         return None
-    if not _same_scans(run, versions, records, frozenset(read), cache):
+    read = frozenset(read)
+    size = _FIELDS * 8
+    if len(versions) != len(run.versions) or len(records) != _RECORD * len(run.files):
         return None
+    changed: list[int] = []
+    aged = False
+    for index in [] if versions == run.versions else range(len(run.files)):
+        then = versions[index * size : (index + 1) * size]
+        if then == run.versions[index * size : (index + 1) * size]:
+            continue
+        if _aged(run, index, then):
+            aged = True
+        elif len(changed) == CHANGED or index in read:
+            return None
+        else:
+            changed.append(index)
+    if not all(_scans_as_before(run, index, records, cache) for index in changed):
+        return None
+    if aged:  # the next run then compares their stats, and need not read them
+        _store(cache, run, report, records, read)
     return report
 
 
-def _same_scans(
-    run: Inputs, versions: bytes, records: bytes, read: Collection[int], cache: FactCache
-) -> bool:
-    """Whether every file whose version differs from the report's was needed by its scan only,
-    and scans as it did then."""
-    size = 8 * _FIELDS
-    if len(versions) != len(run.versions) or len(records) != _RECORD * len(run.files):
+def _version(run: Inputs, index: int) -> bytes:
+    return run.versions[index * _FIELDS * 8 : (index + 1) * _FIELDS * 8]
+
+
+def _aged(run: Inputs, index: int, then: bytes) -> bool:
+    """Whether a file whose version was its bytes' digest (it had changed within a second of
+    the run that kept the report), and is its stat now, holds the same bytes."""
+    if (
+        array.array("Q", then)[2] != _CONTENT
+        or array.array("Q", _version(run, index))[2] == _CONTENT
+    ):
         return False
-    changed = []
-    if versions != run.versions:
-        for index in range(len(run.files)):
-            if (
-                versions[index * size : (index + 1) * size]
-                != run.versions[index * size : (index + 1) * size]
-            ):
-                changed.append(index)
-    if len(changed) > CHANGED or any(i in read for i in changed):
+    try:
+        data, result = read_regular(Path(run.files[index][1]))
+    except (OSError, RuntimeError):
         return False
-    for index in changed:
-        try:
-            data, result = read_regular(Path(run.files[index][1]))
-        except (OSError, RuntimeError):
-            return False
-        stamp = stamp_of(result)
-        now = content_digest(data) if cache.racy(stamp) else stamp
-        # The bytes scanned must be those of the version the inputs name.
-        if _packed([now]) != run.versions[index * size : (index + 1) * size]:
-            return False
-        found = record_digest(scan_bytes(data, result))
-        if found != records[index * _RECORD : (index + 1) * _RECORD]:
-            return False
-    return True
+    # The bytes must be those of the stat the inputs name.
+    return (
+        _packed([stamp_of(result)]) == _version(run, index)
+        and _packed([content_digest(data)]) == then
+    )
+
+
+def _scans_as_before(run: Inputs, index: int, records: bytes, cache: FactCache) -> bool:
+    """Whether a file a report needed the scan of only scans as it did then."""
+    try:
+        data, result = read_regular(Path(run.files[index][1]))
+    except (OSError, RuntimeError):
+        return False
+    stamp = stamp_of(result)
+    now = content_digest(data) if cache.racy(stamp) else stamp
+    # The bytes scanned must be those of the version the inputs name.
+    if _packed([now]) != _version(run, index):
+        return False
+    found = record_digest(scan_bytes(data, result))
+    return found == records[index * _RECORD : (index + 1) * _RECORD]
 
 
 def keep(
@@ -176,12 +200,18 @@ def keep(
     (a file with none is taken as read)."""
     read = [i for i, (key, _) in enumerate(run.files) if key in reads or key not in records]
     digests = b"".join(records.get(key, _NO_RECORD) for key, _ in run.files)
+    _store(cache, run, report, digests, read)
+
+
+def _store(
+    cache: FactCache, run: Inputs, report: Recalled, digests: bytes, read: Collection[int]
+) -> None:
     stored = [
         run.shape,
         [[list(f) for f in report.findings], report.changed, report.keys],
         base64.b64encode(run.versions).decode(),
         base64.b64encode(digests).decode(),
-        read,
+        sorted(read),
     ]
     path = _path(cache, run)
     write_checked(path, cache.key, stored)
