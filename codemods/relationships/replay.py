@@ -135,7 +135,7 @@ def recall(cache: FactCache, run: Inputs) -> Optional[Recalled]:
     aged = False
     for index in [] if versions == run.versions else range(len(run.files)):
         then = versions[index * size : (index + 1) * size]
-        if then == run.versions[index * size : (index + 1) * size]:
+        if then == _version(run, index):
             continue
         if _aged(run, index, then):
             aged = True
