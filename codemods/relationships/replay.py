@@ -120,12 +120,11 @@ def recall(cache: FactCache, run: Inputs) -> Optional[Recalled]:
     entry = read_checked(_path(cache, run), cache.key)
     try:
         shape, stored, packed, digests, read = entry
-        report = _recalled(stored)
         versions = base64.b64decode(packed, validate=True)
         records = base64.b64decode(digests, validate=True)
     except (TypeError, ValueError):  # none, or not what this tool writes
         return None
-    if shape != run.shape or report is None or not all(type(i) is int for i in read):
+    if shape != run.shape or not all(type(i) is int for i in read):
         return None
     read = frozenset(read)
     size = _FIELDS * 8
@@ -144,6 +143,9 @@ def recall(cache: FactCache, run: Inputs) -> Optional[Recalled]:
         else:
             changed.append(index)
     if not all(_scans_as_before(run, index, records, cache) for index in changed):
+        return None
+    report = _recalled(stored)  # only now: tens of thousands of findings in a large project
+    if report is None:
         return None
     if aged:  # the next run then compares their stats, and need not read them
         _store(cache, run, report, records, read)
