@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypeVar
 
 from . import prefilter
 from .cache import FactCache, Stamp, stamp_of
@@ -17,6 +17,8 @@ from .sources import SourceError, decode
 
 if TYPE_CHECKING:
     from .parallel import Workers
+
+T = TypeVar("T")
 
 _NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 # Each pattern starts with its literal, so the engine can search for it; whether it starts its
@@ -180,6 +182,24 @@ FEW = 32
 MANY = 512  # and from this many on, every entry is read at once
 
 
+def _shared(scan: FileScan, shared: dict[object, object]) -> FileScan:
+    """The same scan, its facts made of the strings and tuples of the scans before wherever
+    they are equal. Scans arrive as copies (from the workers, from the cache): the same module
+    names, class names and words, fifty thousand times over in a monorepo. Shared as each
+    arrives, so that the copies are let go at once and their memory is used again by the next
+    ones, not left as holes between the facts kept (60 MB of 200 at 50,000 files)."""
+    facts = scan.facts
+    if facts is None:
+        return scan
+
+    def one(value: T) -> T:
+        return shared.setdefault(value, value)  # type: ignore[return-value]
+
+    classes = tuple(one((one(name), indented)) for name, indented in facts.classes)
+    fields = (tuple(one(value) for value in field) for field in facts[1:])
+    return scan._replace(facts=ClassFacts(one(classes), *(one(field) for field in fields)))
+
+
 def scan_files(
     files: Sequence[tuple[str, str]], workers: Workers, cache: FactCache, text: bool = True
 ) -> list[FileScan]:
@@ -193,6 +213,7 @@ def scan_files(
         return direct if text else [s if s.text is None else s._replace(text=None) for s in direct]
     scans: list[Optional[FileScan]] = [None] * len(files)
     missing: list[int] = []
+    shared: dict[object, object] = {}
     if cache.enabled and len(files) >= MANY:
         cache.preload()
     for index, (key, path) in enumerate(files):
@@ -206,10 +227,10 @@ def scan_files(
         if stored is None or (text and stored.candidate):
             missing.append(index)
         else:
-            scans[index] = stored
+            scans[index] = _shared(stored, shared)
     found = workers.map(scan_file, [files[i][1] for i in missing])
     for index, scan in zip(missing, found):
-        scans[index] = scan
+        scans[index] = scan = _shared(scan, shared)
         if scan.stamp is not None:
             cache.put_scan(files[index][0], scan.stamp, scan.record())
     found = [s for s in scans if s is not None]

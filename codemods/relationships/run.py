@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, TypeVar, Union
+from typing import TYPE_CHECKING, NamedTuple, Optional, TextIO, Union
 
 from .cache import FactCache, cache_key
 from .config import Config
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .transform import Plan
 
 WRITE, CHECK, DIFF = "write", "check", "diff"
-T = TypeVar("T")
 
 
 class Options(NamedTuple):
@@ -117,7 +116,6 @@ def _read_all(
             readable.append((key, path))
     candidates: list[_Candidate] = []
     facts: dict[str, Optional[ClassFacts]] = {}
-    shared: dict[object, object] = {}
     scans = scan_files(readable, workers, cache)
     if records is not None:
         from .replay import record_digest
@@ -134,25 +132,12 @@ def _read_all(
             else:
                 report.findings.append(Finding(shown, 0, 0, ERROR, scan.error, "FR901"))
             continue
-        facts[key] = None if scan.facts is None else _shared_facts(scan.facts, shared)
+        facts[key] = scan.facts
         if scan.text is not None:
             shown = shown_path(path, options.cwd or options.root)
             decoded = Decoded(scan.text, scan.encoding)
             candidates.append(_Candidate(Path(path), shown, key, decoded))
     return candidates, facts
-
-
-def _shared_facts(facts: ClassFacts, shared: dict[object, object]) -> ClassFacts:
-    """The same facts, made of the strings and tuples of the files read before wherever they
-    are equal (the workers' results arrive as copies: the same module names, class names and
-    words, fifty thousand times over in a monorepo)."""
-
-    def one(value: T) -> T:
-        return shared.setdefault(value, value)  # type: ignore[return-value]
-
-    classes = tuple(one((one(name), indented)) for name, indented in facts.classes)
-    fields = (tuple(one(value) for value in field) for field in facts[1:])
-    return ClassFacts(one(classes), *(one(field) for field in fields))
 
 
 def run(
