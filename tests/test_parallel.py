@@ -1,10 +1,11 @@
-"""Big runs analyse on worker processes, at most a window of files ahead of the decisions, each
+"""Big runs analyse on worker processes, handed every file at once and gone when done, each
 worker holding a window of summaries; a run lets each file's text, and what only its own
 decisions ask, go once it is decided: none of it may change what a run reports or writes."""
 
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -24,22 +25,26 @@ def _square(value: int) -> int:
     return value * value
 
 
-@pytest.mark.parametrize(
-    ("count", "chunk", "ahead"),
-    [
-        pytest.param(250, 4, 16, id="window-of-four-chunks"),
-        pytest.param(250, 7, 3, id="window-smaller-than-a-chunk"),
-        pytest.param(250, 16, 10_000, id="window-wider-than-the-items"),
-        pytest.param(201, 200, 1, id="last-chunk-short"),
-    ],
-)
-def test_bounded_map_gives_every_result_in_order(count: int, chunk: int, ahead: int) -> None:
+@pytest.mark.parametrize(("count", "chunk"), [(250, 4), (250, 7), (201, 200)])
+def test_released_workers_finish_their_work_and_exit_before_it_is_taken(
+    count: int, chunk: int
+) -> None:
+    import multiprocessing
+
     workers = Workers()
     try:
-        results = list(workers.map(_square, list(range(count)), chunk=chunk, ahead=ahead))
+        results = workers.map(_square, list(range(count)), chunk=chunk)
+        workers.release()
+        deadline = time.monotonic() + 60
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not multiprocessing.active_children()  # gone, with every result still to take
+        assert list(results) == [n * n for n in range(count)]
+        assert list(workers.map(_square, list(range(count)), chunk=chunk)) == [
+            n * n for n in range(count)
+        ]  # the next call starts new workers
     finally:
         workers.close()
-    assert results == [n * n for n in range(count)]
 
 
 MODELS = 3 * MIN_JOBS  # enough candidates for the workers to analyse them

@@ -242,7 +242,7 @@ def test_a_worker_tells_which_files_its_analysis_read(
     monkeypatch.setattr(analysis, "_PROJECT", project)
     monkeypatch.setattr(analysis, "_RESOLVER", None)
     project.reads.add("saas/__init__.py")  # read before the fork: the parent knows it
-    found = analysis._analyse_in_worker(Job("saas/models.py", BY_NAME, True, True))
+    found = analysis._analyse_in_worker(Job("saas/models.py", BY_NAME, True, True)).unpack()
     assert found.reads == ("ecommerce/models.py",), found.reads
     assert "saas/__init__.py" not in found.reads
 

@@ -8,6 +8,7 @@ send back plain, picklable results; the decisions then run in order in this proc
 
 from __future__ import annotations
 
+import pickle
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Optional
@@ -57,7 +58,7 @@ _PROJECT: Optional[Project] = None
 _RESOLVER: Optional[Resolver] = None
 
 
-def _analyse_in_worker(job: Job) -> Analysis:
+def _analyse_in_worker(job: Job) -> Packed:
     global _RESOLVER
     assert _PROJECT is not None
     if _RESOLVER is None:
@@ -65,7 +66,25 @@ def _analyse_in_worker(job: Job) -> Analysis:
         _PROJECT.keep_at_most(WORKER_SUMMARIES)
     _PROJECT.reads = set()  # what the parent read, it knows; these it must be told
     analysis = analyse(job, _PROJECT, _RESOLVER)
-    return analysis._replace(reads=tuple(_PROJECT.reads))
+    rest = analysis._replace(info=None, reads=tuple(_PROJECT.reads))
+    return Packed(pickle.dumps(analysis.info, _PROTOCOL), pickle.dumps(rest, _PROTOCOL))
+
+
+class Packed(NamedTuple):
+    """An analysis as a worker sends it: its summary and the rest, each pickled. The rest (its
+    references' syntax, ten times the size as objects) waits here as bytes until its file's
+    turn; the summary is unpacked when another file's decision asks for it first."""
+
+    info: bytes
+    rest: bytes
+
+    def unpack(self, info: Optional[ModuleInfo] = None) -> Analysis:
+        """The analysis (with `info` for its summary, if that was unpacked before)."""
+        analysis: Analysis = pickle.loads(self.rest)
+        return analysis._replace(info=pickle.loads(self.info) if info is None else info)
+
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 def analyse_all(
@@ -74,7 +93,9 @@ def analyse_all(
     resolver: Resolver,
     workers: Workers,
 ) -> Iterator[Analysis]:
-    """The jobs' analyses in order, computed ahead on every core when there are many."""
+    """The jobs' analyses in order, computed ahead on every core when there are many. The
+    workers are handed every job at once and exit when done: the decisions are slower than
+    they are, and each would otherwise hold its copy of this process's memory until the end."""
     global _PROJECT, _RESOLVER
     if not workers.forks or len(jobs) < MIN_JOBS:
         return (analyse(job, project, resolver) for job in jobs)
@@ -82,24 +103,24 @@ def analyse_all(
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
     workers.restart()  # fork anew: the workers must see the project as it is now
-    results = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4, ahead=IN_FLIGHT)
-    ahead = _Ahead(jobs, iter(results), project)
+    packed = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4)
+    workers.release()
+    ahead = _Ahead(jobs, iter(packed), project)
     project.lookahead = ahead.wait_for
     return ahead
 
 
 class _Ahead:
     """The workers' analyses, in order. A summary asked for before its file's turn is taken
-    from its analysis (the ones before it are kept until their turn): waiting for the
-    workers, which are ahead, costs less than parsing the file again here. A file further
-    ahead than `AHEAD` is parsed here instead, so that memory stays bounded."""
+    from its analysis (the rest of it, and of the ones before it, wait packed until their
+    turn): waiting for the workers, which are ahead, costs less than parsing the file again."""
 
-    def __init__(self, jobs: Sequence[Job], results: Iterator[Analysis], project: Project):
+    def __init__(self, jobs: Sequence[Job], results: Iterator[Packed], project: Project):
         self._position = {job.file: index for index, job in enumerate(jobs)}
         self._files = [job.file for job in jobs]
         self._results = results
         self._project = project
-        self._arrived: deque[Analysis] = deque()
+        self._arrived: deque[tuple[Optional[ModuleInfo], Packed]] = deque()
         self._received = 0
 
     def __iter__(self) -> Iterator[Analysis]:
@@ -107,21 +128,22 @@ class _Ahead:
 
     def __next__(self) -> Analysis:
         if self._arrived:
-            return self._arrived.popleft()
-        analysis = next(self._results)
+            info, packed = self._arrived.popleft()
+            return packed.unpack(info)
         self._received += 1
-        return analysis
+        return next(self._results).unpack()
 
     def wait_for(self, file: str) -> bool:
         """Whether `file`'s summary is now known (False: it is not one of the jobs, or its
         turn has passed)."""
         index = self._position.get(file)
-        if index is None or index < self._received or index - self._received > AHEAD:
-            return False  # not a job, its turn has passed, or too far ahead to hold the rest
+        if index is None or index < self._received:
+            return False  # not a job, or its turn has passed
         while self._received <= index:
-            analysis = next(self._results)
-            self._arrived.append(analysis)
-            self._project.set_info(self._files[self._received], analysis.info)
+            packed = next(self._results)
+            info = pickle.loads(packed.info)
+            self._arrived.append((info, packed))
+            self._project.set_info(self._files[self._received], info)
             self._received += 1
         return True
 
@@ -130,7 +152,3 @@ class _Ahead:
 # files import, not the thousands it analyses (each would be a private copy in every worker).
 WORKER_SUMMARIES = 128
 MIN_JOBS = 24  # below this, forking the workers costs more than analysing here
-AHEAD = 256  # analyses kept before their turn, at most (each holds its references' syntax)
-# Jobs handed to the workers before their analyses are taken, at most: the decisions are
-# slower than the workers, whose analyses would otherwise all wait in this process's memory.
-IN_FLIGHT = 256

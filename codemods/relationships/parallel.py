@@ -7,8 +7,7 @@ reading and the rewriting over all cores.
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Callable, Generic, Optional, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -81,40 +80,12 @@ class Workers:
         items: list[T],
         minimum: int = MIN_ITEMS,
         chunk: Optional[int] = None,
-        ahead: Optional[int] = None,
     ) -> Iterable[R]:
-        """`function` over `items`, in order; `chunk` items per message to a worker. With
-        `ahead`, at most that many items are handed out before their results are taken (the
-        workers wait for the caller rather than pile results up in this process's memory)."""
+        """`function` over `items`, in order; `chunk` items per message to a worker."""
         if not self.enabled or len(items) < minimum:
             return map(function, items)
         chunk = chunk or max(16, len(items) // (cores() * 8))
-        if ahead is None:
-            return self._executor().map(function, items, chunksize=chunk)
-        return self._bounded(function, items, chunk, max(1, ahead // chunk))
-
-    def _bounded(
-        self, function: Callable[[T], R], items: list[T], chunk: int, chunks: int
-    ) -> Iterator[R]:
-        executor = self._executor()
-        starts = iter(range(0, len(items), chunk))
-        running: deque[Result[list[R]]] = deque()
-
-        def submit() -> None:
-            start = next(starts, None)
-            if start is not None:
-                running.append(executor.submit(_apply, function, items[start : start + chunk]))
-
-        for _ in range(chunks):  # handed out now: the workers start before the first ask
-            submit()
-
-        def results() -> Iterator[R]:
-            while running:
-                done = running.popleft().result()
-                submit()
-                yield from done
-
-        return results()
+        return self._executor().map(function, items, chunksize=chunk)
 
     def restart(self) -> None:
         """The next call starts new workers (forked from this process as it is then)."""
@@ -124,6 +95,13 @@ class Workers:
         if self.enabled and parallel:
             return self._executor().submit(function, item)
         return _Done(function(item))
+
+    def release(self) -> None:
+        """The workers exit once the work handed out is done (its results stay to be taken);
+        the next call starts new ones."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
