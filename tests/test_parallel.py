@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from codemods.relationships import analysis
 from codemods.relationships.analysis import MIN_JOBS
 from codemods.relationships.decide import Decider
 from codemods.relationships.discover import project_files
-from codemods.relationships.parallel import Workers, cores
+from codemods.relationships.parallel import Result, Workers, cores
 from codemods.relationships.project import Project
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
 from codemods.relationships.transform import fix_source
@@ -78,13 +79,39 @@ def _outcome(root: Path, mode: str, parallel: bool) -> tuple[object, ...]:
     return report.findings, report.changed, report.exit_code, out.getvalue(), err.getvalue(), files
 
 
+class _Asked:
+    """A chunk of analyses that says whether it is done as a test wants: always (after waiting
+    for it), so that every summary asked for early is taken from the workers; or never, so
+    that every one is parsed here."""
+
+    def __init__(self, future: Result[list[analysis.Packed]], done: bool) -> None:
+        self._future, self._done = future, done
+
+    def result(self) -> list[analysis.Packed]:
+        return self._future.result()
+
+    def done(self) -> bool:
+        if self._done:
+            self._future.result()
+        return self._done
+
+
+@pytest.mark.parametrize("early", ["taken", "parsed"])
 @pytest.mark.parametrize("window", [analysis.WORKER_SUMMARIES, 1])
 @pytest.mark.parametrize("mode", [CHECK, DIFF, WRITE])
 def test_workers_change_nothing_a_run_says_or_writes(
-    tmp_path: Path, mode: str, window: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, mode: str, window: int, early: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert cores() > 1, "the workers only run on a machine with more than one core"
     monkeypatch.setattr(analysis, "WORKER_SUMMARIES", window)  # 1: a worker forgets at once
+    chunks = Workers.chunks
+    asked: list[bool] = []
+
+    def told(self: Workers, *args: Any) -> list[Any]:
+        asked.append(True)
+        return [_Asked(future, early == "taken") for future in chunks(self, *args)]
+
+    monkeypatch.setattr(Workers, "chunks", told)
     alone, pooled = tmp_path / "alone", tmp_path / "pooled"
     _project(alone)
     _project(pooled)
@@ -94,6 +121,7 @@ def test_workers_change_nothing_a_run_says_or_writes(
     got = _outcome(pooled, mode, parallel=True)
     findings, changed = expected[0], expected[1]
     assert findings and changed  # the project gives the run something to say and to rewrite
+    assert asked  # the workers analysed
     assert got == expected
 
 

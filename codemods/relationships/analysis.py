@@ -9,13 +9,12 @@ send back plain, picklable results; the decisions then run in order in this proc
 from __future__ import annotations
 
 import pickle
-from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Optional
 
 from .find import Found, find_references
 from .model_facts import FileFacts, read_facts
-from .parallel import Workers
+from .parallel import Result, Workers
 from .project import Project
 from .qualify import Resolver
 from .scan import ModuleInfo, scan_module
@@ -78,10 +77,13 @@ class Packed(NamedTuple):
     info: bytes
     rest: bytes
 
-    def unpack(self, info: Optional[ModuleInfo] = None) -> Analysis:
-        """The analysis (with `info` for its summary, if that was unpacked before)."""
+    def unpack(self) -> Analysis:
+        return self.with_info(pickle.loads(self.info))
+
+    def with_info(self, info: Optional[ModuleInfo]) -> Analysis:
+        """The analysis, with the summary unpacked before."""
         analysis: Analysis = pickle.loads(self.rest)
-        return analysis._replace(info=pickle.loads(self.info) if info is None else info)
+        return analysis._replace(info=info)
 
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -103,51 +105,65 @@ def analyse_all(
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
     workers.restart()  # fork anew: the workers must see the project as it is now
-    packed = workers.map(_analyse_in_worker, jobs, minimum=MIN_JOBS, chunk=4)
+    chunks = workers.chunks(_analyse_in_worker, jobs, CHUNK)
     workers.release()
-    ahead = _Ahead(jobs, iter(packed), project)
+    ahead = _Ahead(jobs, chunks, CHUNK, project)
     project.lookahead = ahead.wait_for
     return ahead
 
 
 class _Ahead:
     """The workers' analyses, in order. A summary asked for before its file's turn is taken
-    from its analysis (the rest of it, and of the ones before it, wait packed until their
-    turn): waiting for the workers, which are ahead, costs less than parsing the file again."""
+    from its analysis if the workers have made it already (the rest of it waits packed until
+    the turn); if not, the file is parsed here: waiting would leave this process idle while
+    the workers analyse every file before it, when a parse costs a few milliseconds."""
 
-    def __init__(self, jobs: Sequence[Job], results: Iterator[Packed], project: Project):
+    def __init__(
+        self, jobs: Sequence[Job], chunks: list[Result[list[Packed]]], size: int, project: Project
+    ):
         self._position = {job.file: index for index, job in enumerate(jobs)}
         self._files = [job.file for job in jobs]
-        self._results = results
+        self._chunks: list[Optional[Result[list[Packed]]]] = list(chunks)
+        self._size = size
         self._project = project
-        self._arrived: deque[tuple[Optional[ModuleInfo], Packed]] = deque()
-        self._received = 0
+        self._early: dict[int, Optional[ModuleInfo]] = {}  # summaries taken before their turn
+        self._turn = 0
 
     def __iter__(self) -> Iterator[Analysis]:
         return self
 
     def __next__(self) -> Analysis:
-        if self._arrived:
-            info, packed = self._arrived.popleft()
-            return packed.unpack(info)
-        self._received += 1
-        return next(self._results).unpack()
+        index = self._turn
+        if index == len(self._files):
+            raise StopIteration
+        self._turn += 1
+        chunk = self._chunks[index // self._size]
+        assert chunk is not None
+        packed = chunk.result()[index % self._size]
+        if self._turn % self._size == 0 or self._turn == len(self._files):
+            self._chunks[index // self._size] = None  # every analysis of it taken: let it go
+        if index in self._early:
+            return packed.with_info(self._early.pop(index))
+        return packed.unpack()
 
     def wait_for(self, file: str) -> bool:
-        """Whether `file`'s summary is now known (False: it is not one of the jobs, or its
-        turn has passed)."""
+        """Whether `file`'s summary is now known (False: it is not one of the jobs, its turn has
+        passed, or the workers have not analysed it yet)."""
         index = self._position.get(file)
-        if index is None or index < self._received:
-            return False  # not a job, or its turn has passed
-        while self._received <= index:
-            packed = next(self._results)
-            info = pickle.loads(packed.info)
-            self._arrived.append((info, packed))
-            self._project.set_info(self._files[self._received], info)
-            self._received += 1
+        if index is None or index < self._turn:
+            return False
+        if index in self._early:
+            return True
+        chunk = self._chunks[index // self._size]
+        if chunk is None or not chunk.done():
+            return False
+        info = pickle.loads(chunk.result()[index % self._size].info)
+        self._early[index] = info
+        self._project.set_info(file, info)
         return True
 
 
+CHUNK = 4  # analyses per message to a worker
 # Summaries a worker holds beyond those it was forked with: enough for the modules its next
 # files import, not the thousands it analyses (each would be a private copy in every worker).
 WORKER_SUMMARIES = 128

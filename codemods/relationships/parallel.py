@@ -21,6 +21,8 @@ R_co = TypeVar("R_co", covariant=True)
 class Result(Protocol[R_co]):
     def result(self) -> R_co: ...
 
+    def done(self) -> bool: ...
+
 
 class _Done(Generic[R]):
     """The result of a call made in this process, shaped like a future's."""
@@ -30,6 +32,9 @@ class _Done(Generic[R]):
 
     def result(self) -> R:
         return self._value
+
+    def done(self) -> bool:
+        return True
 
 
 MIN_ITEMS = 200  # below this, starting worker processes costs more than it saves
@@ -86,6 +91,15 @@ class Workers:
             return map(function, items)
         chunk = chunk or max(16, len(items) // (cores() * 8))
         return self._executor().map(function, items, chunksize=chunk)
+
+    def chunks(
+        self, function: Callable[[T], R], items: list[T], chunk: int
+    ) -> list[Result[list[R]]]:
+        """`function` over `items`, `chunk` items per message, all handed to the workers now:
+        each chunk's results, as a future (taken in any order, or only asked whether done)."""
+        executor = self._executor()
+        starts = range(0, len(items), chunk)
+        return [executor.submit(_apply, function, items[i : i + chunk]) for i in starts]
 
     def restart(self) -> None:
         """The next call starts new workers (forked from this process as it is then)."""
