@@ -31,6 +31,8 @@ class Refusals:
         self.registration = registration
         self._duplicates: dict[str, Optional[tuple[str, str]]] = {}
         self._clashes: dict[str, Optional[tuple[str, str]]] = {}
+        self._checked = 0  # the modules whose clash is known, as the registration's bits
+        self._clashing = 0  # and those with one
 
     def refuse(self, file: str, ref: Reference, target: Target) -> Optional[Refusal]:
         return (
@@ -66,8 +68,15 @@ class Refusals:
         )
 
     def _duplicate_definitions(self, file: str, target: Target) -> Optional[Refusal]:
-        loaded = self.registration.loaded_by(file, target.file)
-        clashing = [m for m in loaded if self._clash(m) is not None]
+        registration = self.registration
+        loaded = registration.loaded_by(file, target.file)
+        unknown = loaded & ~self._checked
+        if unknown:  # each module's clash is looked for once, and kept as a bit
+            for module in registration.members(unknown):
+                if self._clash(module) is not None:
+                    self._clashing |= registration.bit(module)
+            self._checked |= unknown
+        clashing = registration.members(loaded & self._clashing)
         if not clashing:
             return None
         module = min(clashing)

@@ -69,7 +69,8 @@ class _Event:
 
 @dataclass
 class _State:
-    """One simulated import: which modules have run, which are running, what each has bound."""
+    """One simulated import: which modules of the cycle have run, which are running, what each
+    has bound."""
 
     cycle: set[str]
     done: set[str] = field(default_factory=set)
@@ -171,9 +172,16 @@ class Registration:
         """Every project file that runs when `file` is imported alone."""
         return self._members(self._closure(file))
 
-    def loaded_by(self, file: str, target: str) -> set[str]:
-        """The files that importing `target` from `file` runs that `file` did not run already."""
-        return self._members(self._closure(target) & ~self._closure(file))
+    def loaded_by(self, file: str, target: str) -> int:
+        """The files that importing `target` from `file` runs that `file` did not run already,
+        as a bit set (`members` names them; `bit` is one file's)."""
+        return self._closure(target) & ~self._closure(file)
+
+    def bit(self, file: str) -> int:
+        return 1 << self._bit(file)
+
+    def members(self, bits: int) -> set[str]:
+        return self._members(bits)
 
     def _members(self, bits: int) -> set[str]:
         found = set()
@@ -191,14 +199,14 @@ class Registration:
         already holds `target`)."""
         self.additions.add(file, target, where, name)
         bit = 1 << self._bit(file)
-        if not any(seen & bit for seen in self._reaches.values()):
+        owners = [owner for owner, seen in self._reaches.items() if seen & bit]
+        if not owners:
             return
         extra = 0
         for runs in self._runs(file, target):
             extra |= self._reach(runs)
-        for owner, seen in self._reaches.items():
-            if seen & bit:
-                self._reaches[owner] = seen | extra
+        for owner in owners:
+            self._reaches[owner] |= extra
 
     def registered(self, file: str, target: str) -> bool:
         return bool(self._closure(file) >> self._bit(target) & 1)
@@ -288,30 +296,29 @@ class Registration:
         return None
 
     def _run(self, file: str, state: _State) -> None:
-        if file in state.done or file in state.running:
+        """Run a module of the cycle (one outside it runs whole at once: all its names bound
+        whenever it is asked for, so it is not followed)."""
+        cycle, done, running = state.cycle, state.done, state.running
+        if file in done or file in running or file not in cycle:
             return
-        if file not in state.cycle:
-            state.done.add(file)
-            state.names[file] = self._all_names(file)
-            return
-        state.running.add(file)
+        running.add(file)
         bound = state.names.setdefault(file, set())
-        done, running = state.done, state.running
         for event in self._events(file):
             for runs in event.chain:
-                if runs not in done and runs not in running:
+                if runs in cycle and runs not in done and runs not in running:
                     self._run(runs, state)
             if event.module is not None:
                 self._from_import(file, event, state)
             else:
                 bound.update(event.names)
-        state.running.discard(file)
-        state.done.add(file)
+        running.discard(file)
+        done.add(file)
 
     def _from_import(self, file: str, event: _Event, state: _State) -> None:
         module = event.module
         assert module is not None
-        have = state.names.get(module, set())
+        # The module has run (the event's chain ends with it), or is running, in the cycle.
+        have = state.names.get(module, set()) if module in state.cycle else self._all_names(module)
         if event.star:
             state.names[file].update(n for n in have if not n.startswith("_"))
             return
