@@ -48,6 +48,29 @@ def test_released_workers_finish_their_work_and_exit_before_it_is_taken(
         workers.close()
 
 
+def test_new_workers_start_only_once_the_released_ones_are_gone() -> None:
+    """A fork while the released pool's threads still run could copy a lock one of them
+    holds: the next pool waits for the released one first."""
+    import multiprocessing
+
+    workers = Workers()
+    try:
+        first = workers.map(_slow_square, list(range(40)), minimum=1, chunk=1)
+        workers.release()
+        released = multiprocessing.active_children()
+        assert released  # still at work
+        assert list(workers.map(_square, list(range(250)), chunk=4)) == [n * n for n in range(250)]
+        assert not any(process.is_alive() for process in released)
+        assert list(first) == [n * n for n in range(40)]
+    finally:
+        workers.close()
+
+
+def _slow_square(value: int) -> int:
+    time.sleep(0.01)
+    return value * value
+
+
 MODELS = 3 * MIN_JOBS  # enough candidates for the workers to analyse them
 
 

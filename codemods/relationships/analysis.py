@@ -94,10 +94,12 @@ def analyse_all(
     project: Project,
     resolver: Resolver,
     workers: Workers,
+    release: bool = False,
 ) -> Iterator[Analysis]:
     """The jobs' analyses in order, computed ahead on every core when there are many. The
-    workers are handed every job at once and exit when done: the decisions are slower than
-    they are, and each would otherwise hold its copy of this process's memory until the end."""
+    workers are handed every job at once; with `release` (nothing more will be asked of them
+    during the decisions), they exit when done: the decisions are slower than they are, and
+    each would otherwise hold its copy of this process's memory until the end."""
     global _PROJECT, _RESOLVER
     if not workers.forks or len(jobs) < MIN_JOBS:
         return (analyse(job, project, resolver) for job in jobs)
@@ -106,7 +108,8 @@ def analyse_all(
     _PROJECT, _RESOLVER = project, None
     workers.restart()  # fork anew: the workers must see the project as it is now
     chunks = workers.chunks(_analyse_in_worker, jobs, CHUNK)
-    workers.release()
+    if release:
+        workers.release()
     ahead = _Ahead(jobs, chunks, CHUNK, project)
     project.lookahead = ahead.wait_for
     return ahead

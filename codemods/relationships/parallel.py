@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Generic, Optional, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
+    from threading import Thread
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -62,6 +63,7 @@ class Workers:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and cores() > 1
         self._pool: Optional[Executor] = None
+        self._released: Optional[Thread] = None  # waits for a pool to finish what it was handed
 
     @property
     def forks(self) -> bool:
@@ -71,6 +73,7 @@ class Workers:
 
     def _executor(self) -> Executor:
         if self._pool is None:
+            self._join_released()  # never fork while its threads run
             # Imported here: a small run never pays for them.
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -112,12 +115,22 @@ class Workers:
 
     def release(self) -> None:
         """The workers exit once the work handed out is done (its results stay to be taken);
-        the next call starts new ones."""
+        a later call starts new ones, once these are gone."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False)
+            import threading
+
+            # A pool shut down without waiting can no longer be waited for: a thread waits.
+            self._released = threading.Thread(target=self._pool.shutdown, daemon=True)
+            self._released.start()
             self._pool = None
 
+    def _join_released(self) -> None:
+        if self._released is not None:
+            self._released.join()
+            self._released = None
+
     def close(self) -> None:
+        self._join_released()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None

@@ -292,7 +292,8 @@ def _fix_all(
     checked = set(doctor)
     jobs = [Job(c.key, c.decoded.text, True, c.key in checked) for c in candidates]
     known: dict[str, ModelFacts] = {}
-    analyses = analyse_all(jobs, project, decider.resolver, workers)
+    # --check rewrites nothing: the workers have no more to do once the analyses are made.
+    analyses = analyse_all(jobs, project, decider.resolver, workers, options.mode == CHECK)
     for index, analysis in enumerate(analyses):
         candidate = candidates[index]
         project.reads.update(analysis.reads)
