@@ -213,9 +213,13 @@ class Registration:
 
     def cycle(self, file: str, target: str) -> Optional[str]:
         """The cycle `file -> target -> ... -> file` a runtime import would close, described."""
+        starts = list(self.project.executed_by_import(file, target))
+        bit = 1 << self._bit(file)
+        if not any(self._reach(start) & bit for start in starts):
+            return None  # known from the closures, without walking them again
         parents: dict[str, Optional[str]] = {}
         queue: deque[str] = deque()
-        for start in self.project.executed_by_import(file, target):
+        for start in starts:
             if start not in parents:
                 parents[start] = None
                 queue.append(start)
