@@ -170,7 +170,7 @@ class Registration:
 
     def closure(self, file: str) -> set[str]:
         """Every project file that runs when `file` is imported alone."""
-        return self._members(self._closure(file))
+        return self.members(self._closure(file))
 
     def loaded_by(self, file: str, target: str) -> int:
         """The files that importing `target` from `file` runs that `file` did not run already,
@@ -181,9 +181,6 @@ class Registration:
         return 1 << self._bit(file)
 
     def members(self, bits: int) -> set[str]:
-        return self._members(bits)
-
-    def _members(self, bits: int) -> set[str]:
         found = set()
         text = bin(bits)
         top = len(text) - 1
@@ -198,7 +195,7 @@ class Registration:
         `target` runs (and `target`'s own closure cannot change: if it reaches `file`, it
         already holds `target`)."""
         self.additions.add(file, target, where, name)
-        bit = 1 << self._bit(file)
+        bit = self.bit(file)
         owners = [owner for owner, seen in self._reaches.items() if seen & bit]
         if not owners:
             return
@@ -214,7 +211,7 @@ class Registration:
     def cycle(self, file: str, target: str) -> Optional[str]:
         """The cycle `file -> target -> ... -> file` a runtime import would close, described."""
         starts = list(self.project.executed_by_import(file, target))
-        bit = 1 << self._bit(file)
+        bit = self.bit(file)
         if not any(self._reach(start) & bit for start in starts):
             return None  # known from the closures, without walking them again
         parents: dict[str, Optional[str]] = {}
@@ -280,8 +277,8 @@ class Registration:
         forward = self._reach(file)
         for runs in self._runs(file, target):
             forward |= self._reach(runs)
-        bit = 1 << self._bit(file)
-        return {file} | {m for m in self._members(forward) if self._reach(m) & bit}
+        bit = self.bit(file)
+        return {file} | {m for m in self.members(forward) if self._reach(m) & bit}
 
     def _name(self, file: str) -> str:
         return display_name(self.project, file, import_root(self.project, file, file))
