@@ -210,7 +210,7 @@ class Registration:
 
     def cycle(self, file: str, target: str) -> Optional[str]:
         """The cycle `file -> target -> ... -> file` a runtime import would close, described."""
-        starts = list(self.project.executed_by_import(file, target))
+        starts = self._runs(file, target)
         bit = self.bit(file)
         if not any(self._reach(start) & bit for start in starts):
             return None  # known from the closures, without walking them again
