@@ -99,7 +99,7 @@ class Project:
         self._window: Optional[dict[str, None]] = None  # summaries that may be let go, oldest first
         self._window_size = 0
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
-        self._by_name: Optional[dict[str, list[str]]] = None
+        self._joined: Optional[str] = None  # every path, NUL after each (`_ending_with`)
         self._class_index: dict[str, list[str]] = {}
         self._indexed = False
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
@@ -193,11 +193,7 @@ class Project:
             if not wanted:
                 return []
             stem = wanted[-1]
-            packages = (f"/{stem}/__init__.py", f"{stem}/__init__.py")
-            named = [
-                *self._by_file_name().get(f"{stem}.py", ()),
-                *(f for f in self._by_file_name().get("__init__.py", ()) if f.endswith(packages)),
-            ]
+            named = [*self._ending_with(f"{stem}.py"), *self._ending_with(f"{stem}/__init__.py")]
             return [f for f in sorted(named) if self.full_name(f)[-n:] == wanted]
         if self._by_last is None:
             self._by_last = {}
@@ -210,13 +206,21 @@ class Project:
             return list(indexed)  # a copy: the index stays as it is
         return [f for f in indexed if self.full_name(f)[-n:] == wanted]
 
-    def _by_file_name(self) -> dict[str, list[str]]:
-        """The files by their name (`models.py`, `__init__.py`), in file order."""
-        if self._by_name is None:
-            self._by_name = {}
-            for relpath in self.files:
-                self._by_name.setdefault(relpath[relpath.rfind("/") + 1 :], []).append(relpath)
-        return self._by_name
+    def _ending_with(self, tail: str) -> list[str]:
+        """The files whose path ends with `tail` (`models.py`, `models/__init__.py`) from a
+        separator on, in file order. Found by searching one string of every path, with a NUL
+        (which no path holds) after each: a few questions of a large project cost less so
+        than an index of its file names."""
+        if self._joined is None:
+            self._joined = "\0" + "\0".join(self.files) + "\0"
+        joined, key = self._joined, f"{tail}\0"
+        found: list[str] = []
+        at = joined.find(key, 1)
+        while at != -1:
+            if joined[at - 1] in "/\0":
+                found.append(joined[joined.rfind("\0", 0, at) + 1 : at + len(tail)])
+            at = joined.find(key, at + 1)
+        return found
 
     def _count(self, question: str) -> int:
         """How often the question was asked: a few are answered by a pass over the file names,

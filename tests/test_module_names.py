@@ -1,0 +1,65 @@
+"""A few questions about module names are answered by searching the paths, more by an index
+built once: both give the same files, in file order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codemods.relationships import project as project_module
+from codemods.relationships.project import Project
+
+FILES = [
+    "models.py",
+    "mymodels.py",
+    "models/__init__.py",
+    "mymodels/__init__.py",
+    "app/models.py",
+    "app/old_models.py",
+    "app/models/__init__.py",
+    "app/models/links.py",
+    "app/models_extra/__init__.py",
+    "src/shop/models.py",
+    "src/shop/billing/models/__init__.py",
+    "src/shop/billing/models/links.py",
+    "src/shop/__init__.py",
+    "tools/links.py",
+    "links.py",
+]
+SUFFIXES = [
+    ("models",),
+    ("app", "models"),
+    ("shop", "models"),
+    ("models", "links"),
+    ("billing", "models", "links"),
+    ("shop", "billing", "models", "links"),
+    ("links",),
+    ("shop",),
+    ("old_models",),
+    ("els",),
+    ("models.py",),
+    ("nothing",),
+    (),
+]
+
+
+def _answers(monkeypatch: pytest.MonkeyPatch, alone: int) -> list[list[str]]:
+    monkeypatch.setattr(project_module, "_LOOKED_UP_ALONE", alone)
+    project = Project(Path("/nowhere"), FILES, ("src",))
+    return [project.modules_ending_with(suffix) for suffix in SUFFIXES]
+
+
+def test_the_search_and_the_index_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched = _answers(monkeypatch, len(SUFFIXES) + 1)
+    indexed = _answers(monkeypatch, 0)
+    assert searched == indexed
+    assert all(found == sorted(found) for found in searched)
+    by_suffix = dict(zip(SUFFIXES, searched))
+    assert by_suffix[("shop", "models")] == ["src/shop/models.py"]
+    assert by_suffix[("models", "links")] == [
+        "app/models/links.py",
+        "src/shop/billing/models/links.py",
+    ]
+    assert "mymodels.py" not in by_suffix[("models",)]
+    assert by_suffix[("els",)] == [] and by_suffix[("nothing",)] == []
