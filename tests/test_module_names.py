@@ -44,10 +44,19 @@ SUFFIXES = [
 ]
 
 
+PACKAGES = ["models", "app", "shop", "billing", "src", "links", "mymodels", "els", "", "nothing"]
+
+
 def _answers(monkeypatch: pytest.MonkeyPatch, alone: int) -> list[list[str]]:
     monkeypatch.setattr(project_module, "_LOOKED_UP_ALONE", alone)
     project = Project(Path("/nowhere"), FILES, ("src",))
     return [project.modules_ending_with(suffix) for suffix in SUFFIXES]
+
+
+def _packages(monkeypatch: pytest.MonkeyPatch, alone: int) -> list[frozenset[str]]:
+    monkeypatch.setattr(project_module, "_LOOKED_UP_ALONE", alone)
+    project = Project(Path("/nowhere"), FILES, ("src",))
+    return [project.module_names_from(package) for package in PACKAGES]
 
 
 def test_the_search_and_the_index_agree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,3 +72,13 @@ def test_the_search_and_the_index_agree(monkeypatch: pytest.MonkeyPatch) -> None
     ]
     assert "mymodels.py" not in by_suffix[("models",)]
     assert by_suffix[("els",)] == [] and by_suffix[("nothing",)] == []
+
+
+def test_the_search_and_the_index_agree_on_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched = _packages(monkeypatch, len(PACKAGES) + 1)
+    assert searched == _packages(monkeypatch, 0)
+    by_package = dict(zip(PACKAGES, searched))
+    assert by_package["models"] == {"models.links"}
+    assert by_package["billing"] == {"billing.models", "billing.models.links"}
+    assert "shop.billing.models.links" in by_package["shop"]
+    assert by_package["els"] == by_package[""] == by_package["nothing"] == frozenset()

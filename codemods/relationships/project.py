@@ -167,14 +167,12 @@ class Project:
         """Dotted names of the modules under every package called `package`, from it on:
         `ecommerce` -> {"ecommerce.models", ...}."""
         if self._from_package is None and self._count("from") < _LOOKED_UP_ALONE:
-            marker = f"/{package}/"
             found: set[str] = set()
-            for relpath in self.files:
-                if marker in f"/{relpath}":
-                    full = self.full_name(relpath)
-                    found.update(
-                        ".".join(full[i:]) for i, part in enumerate(full[:-1]) if part == package
-                    )
+            for relpath in self._under(package):
+                full = self.full_name(relpath)
+                found.update(
+                    ".".join(full[i:]) for i, part in enumerate(full[:-1]) if part == package
+                )
             return frozenset(found)
         if self._from_package is None:
             self._from_package = {}
@@ -208,12 +206,8 @@ class Project:
 
     def _ending_with(self, tail: str) -> list[str]:
         """The files whose path ends with `tail` (`models.py`, `models/__init__.py`) from a
-        separator on, in file order. Found by searching one string of every path, with a NUL
-        (which no path holds) after each: a few questions of a large project cost less so
-        than an index of its file names."""
-        if self._joined is None:
-            self._joined = "\0" + "\0".join(self.files) + "\0"
-        joined, key = self._joined, f"{tail}\0"
+        separator on, in file order."""
+        joined, key = self._every_path(), f"{tail}\0"
         found: list[str] = []
         at = joined.find(key, 1)
         while at != -1:
@@ -221,6 +215,25 @@ class Project:
                 found.append(joined[joined.rfind("\0", 0, at) + 1 : at + len(tail)])
             at = joined.find(key, at + 1)
         return found
+
+    def _under(self, directory: str) -> list[str]:
+        """The files with a directory called `directory` on their path, in file order."""
+        joined = self._every_path()
+        starts: set[int] = set()
+        for key in (f"\0{directory}/", f"/{directory}/"):
+            at = joined.find(key)
+            while at != -1:
+                starts.add(joined.rfind("\0", 0, at + 1) + 1)
+                at = joined.find(key, at + 1)
+        return [joined[start : joined.find("\0", start)] for start in sorted(starts)]
+
+    def _every_path(self) -> str:
+        """Every path with a NUL (which no path holds) after each, and one before the first:
+        searched, it answers a few questions of a large project sooner than an index of its
+        file names could be built."""
+        if self._joined is None:
+            self._joined = "\0" + "\0".join(self.files) + "\0"
+        return self._joined
 
     def _count(self, question: str) -> int:
         """How often the question was asked: a few are answered by a pass over the file names,
