@@ -99,7 +99,7 @@ class Project:
         self._window: Optional[dict[str, None]] = None  # summaries that may be let go, oldest first
         self._window_size = 0
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
-        self._joined: Optional[str] = None  # every path, NUL after each (`_ending_with`)
+        self._joined: Optional[str] = None  # `_every_path`, once asked
         self._class_index: dict[str, list[str]] = {}
         self._indexed = False
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
@@ -207,20 +207,17 @@ class Project:
     def _ending_with(self, tail: str) -> list[str]:
         """The files whose path ends with `tail` (`models.py`, `models/__init__.py`) from a
         separator on, in file order."""
-        joined, key = self._every_path(), f"{tail}\0"
-        found: list[str] = []
-        at = joined.find(key, 1)
-        while at != -1:
-            if joined[at - 1] in "/\0":
-                found.append(joined[joined.rfind("\0", 0, at) + 1 : at + len(tail)])
-            at = joined.find(key, at + 1)
-        return found
+        return self._holding(f"\0{tail}\0", f"/{tail}\0")
 
     def _under(self, directory: str) -> list[str]:
         """The files with a directory called `directory` on their path, in file order."""
+        return self._holding(f"\0{directory}/", f"/{directory}/")
+
+    def _holding(self, *keys: str) -> list[str]:
+        """The paths in which `_every_path` holds any of the keys, in file order."""
         joined = self._every_path()
         starts: set[int] = set()
-        for key in (f"\0{directory}/", f"/{directory}/"):
+        for key in keys:
             at = joined.find(key)
             while at != -1:
                 starts.add(joined.rfind("\0", 0, at + 1) + 1)
@@ -236,7 +233,7 @@ class Project:
         return self._joined
 
     def _count(self, question: str) -> int:
-        """How often the question was asked: a few are answered by a pass over the file names,
+        """How often the question was asked: a few are answered by searching the paths,
         more by an index built once."""
         self._asked[question] = self._asked.get(question, 0) + 1
         return self._asked[question]
