@@ -23,6 +23,7 @@ class Kept:
     def __init__(self) -> None:
         self.kept: dict[str, Listing] = {}
         self.made: list[str] = []  # the directories listed (again), since last asked
+        self.paths: dict[str, list[str]] = {}  # the walk's paths of each directory's files
 
     def listing(self, relpath: str) -> Optional[Listing]:
         return self.kept.get(relpath)
@@ -31,8 +32,21 @@ class Kept:
         self.kept[relpath] = listing
         self.made.append(relpath)
 
+    def walked(self, relpath: str, paths: list[str]) -> None:
+        self.paths[relpath] = paths
+
     def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
         return None  # the walk stats every directory itself
+
+    def walk(self, root: Path) -> list[str]:
+        """The listed walk, checked to have told each file's directory of the file, and no
+        other (the cache vouches for a directory's files by these paths)."""
+        self.paths = {}
+        found = project_files(root, self)
+        told = [(d, p) for d, paths in self.paths.items() for p in paths]
+        assert sorted(p for _, p in told) == found
+        assert all(p.rpartition("/")[0] == d for d, p in told)
+        return found
 
     def made_since(self) -> list[str]:
         found, self.made = self.made, []
@@ -92,11 +106,11 @@ def test_the_listed_walk_finds_what_the_plain_walk_finds(
     kept = Kept()
     plain = project_files(tmp_path)
     assert "linked.py" in plain and "venv/lib/site.py" not in plain  # the tree tests something
-    assert project_files(tmp_path, kept) == plain
+    assert kept.walk(tmp_path) == plain
     assert sorted(kept.made_since()) == ["", "app", "app/sub", "venv", "venv2"]  # all it walks
-    assert project_files(tmp_path, kept) == plain
+    assert kept.walk(tmp_path) == plain
     assert kept.made_since() == ["", "venv2"]  # then only those that hold a symlink
     change(tmp_path)
     after = project_files(tmp_path)
     assert after != plain, "the change changed nothing: the case tests nothing"
-    assert project_files(tmp_path, kept) == after
+    assert kept.walk(tmp_path) == after

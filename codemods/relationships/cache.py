@@ -111,6 +111,7 @@ class FactCache:
         self._listings: Optional[dict[str, Listing]] = None  # the directories', once read
         self._listed: dict[str, Listing] = {}  # listed in this run
         self._visited: set[str] = set()
+        self._walked: dict[str, list[str]] = {}  # the walk's paths of each directory's files
         self._dirs: set[str] = set()  # every directory with a listing, once read
         self._vouched: dict[str, bytes] = {}  # the stored `vouched` of each directory
         self._now: dict[str, bytes] = {}  # each directory's files' stamps now, packed
@@ -243,8 +244,10 @@ class FactCache:
                 continue
             self._now[directory] = packed
             if self._vouched.get(directory) == packed:
-                prefix = f"{directory}/" if directory else ""
-                paths = [prefix + name for name in listing.files]
+                paths = self._walked.get(directory)
+                if paths is None:
+                    prefix = f"{directory}/" if directory else ""
+                    paths = [prefix + name for name in listing.files]
                 if wanted.issuperset(paths):
                     found.update(paths)
         return found
@@ -314,6 +317,12 @@ class FactCache:
                 mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
                 self._ahead_dirs[relpath] = (mtime, ctime, inode)
                 self._ahead_files[relpath] = (listing.files, packed[8 * FIELDS :])
+
+    def walked(self, relpath: str, paths: list[str]) -> None:
+        """The walk's paths of the directory's files: `unchanged` hands the same strings on
+        (a commit in a large project then hashes and compares each path once, not again)."""
+        if self.enabled:
+            self._walked[relpath] = paths
 
     def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
         """The directory's stamp as `stat_ahead` found it (`discover.Listings`), if it did."""

@@ -115,6 +115,9 @@ class Listings(Protocol):
 
     def listed(self, relpath: str, listing: Listing) -> None: ...
 
+    def walked(self, relpath: str, paths: list[str]) -> None:
+        """The project files the walk took from the directory (its listing's, as paths)."""
+
     def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
         """The directory's stamp, if it was stat'ed ahead (else the walk stats it)."""
 
@@ -141,7 +144,9 @@ def _walk_listed(root: str, listings: Listings) -> list[str]:
         if listing.skipped:
             continue
         prefix = f"{relpath}/" if relpath else ""
-        files.extend(prefix + name for name in listing.files)
+        paths = [prefix + name for name in listing.files]
+        listings.walked(relpath, paths)
+        files.extend(paths)
         stack.extend(prefix + name for name in listing.dirs)
     return files
 

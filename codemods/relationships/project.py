@@ -346,8 +346,10 @@ class Project:
             index.clear()
         self._indented.clear()
         self._imperative.clear()
-        for relpath in self.files:
-            facts = self._facts.get(relpath)
+        # the project's files of this run's facts, in file order (`files` is sorted): a commit
+        # in a large project has a few, and the cache's rows for the rest
+        for relpath in sorted(self.file_set.intersection(self._facts)):
+            facts = self._facts[relpath]
             if facts is None:
                 continue
             for name, indented in facts.classes:
