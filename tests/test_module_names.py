@@ -26,6 +26,8 @@ FILES = [
     "src/shop/__init__.py",
     "tools/links.py",
     "links.py",
+    "shop/billing/shop/deep.py",  # a package's name twice on one path, from the top
+    "app/models/archive/models/old.py",  # and twice below it
 ]
 SUFFIXES = [
     ("models",),
@@ -78,7 +80,21 @@ def test_the_search_and_the_index_agree_on_packages(monkeypatch: pytest.MonkeyPa
     searched = _packages(monkeypatch, len(PACKAGES) + 1)
     assert searched == _packages(monkeypatch, 0)
     by_package = dict(zip(PACKAGES, searched))
-    assert by_package["models"] == {"models.links"}
-    assert by_package["billing"] == {"billing.models", "billing.models.links"}
+    assert by_package["models"] == {"models.links", "models.archive.models.old", "models.old"}
+    assert by_package["billing"] == {"billing.models", "billing.models.links", "billing.shop.deep"}
     assert "shop.billing.models.links" in by_package["shop"]
     assert by_package["els"] == by_package[""] == by_package["nothing"] == frozenset()
+    assert {"shop.billing.shop.deep", "shop.deep"} <= by_package["shop"]
+
+
+def test_a_question_asked_again_has_the_first_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The searches' answers are kept, each for its own question."""
+    monkeypatch.setattr(project_module, "_LOOKED_UP_ALONE", 4 * len(SUFFIXES) + 1)
+    project = Project(Path("/nowhere"), FILES, ("src",))
+    first = [project.modules_ending_with(suffix) for suffix in SUFFIXES]
+    names = [project.module_names_from(package) for package in PACKAGES]
+    assert first == [project.modules_ending_with(suffix) for suffix in SUFFIXES]
+    assert names == [project.module_names_from(package) for package in PACKAGES]
+    assert first == _answers(monkeypatch, 0) and names == _packages(monkeypatch, 0)
+    assert project._by_last is None, "the index answered: the searches were not asked again"
+    assert project._under("shop").count("shop/billing/shop/deep.py") == 1  # found twice, once

@@ -9,6 +9,7 @@ whose full name ends with `ecommerce.models`.
 from __future__ import annotations
 
 import ast
+import bisect
 import keyword
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -100,6 +101,7 @@ class Project:
         self._window_size = 0
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
         self._joined: Optional[str] = None  # `_every_path`, once asked
+        self._held: dict[str, tuple[str, ...]] = {}  # `_holding`'s answers
         self._class_index: dict[str, list[str]] = {}
         self._indexed = False
         self._facts: dict[str, Optional[ClassFacts]] = dict(facts or {})
@@ -204,25 +206,35 @@ class Project:
             return list(indexed)  # a copy: the index stays as it is
         return [f for f in indexed if self.full_name(f)[-n:] == wanted]
 
-    def _ending_with(self, tail: str) -> list[str]:
+    def _ending_with(self, tail: str) -> tuple[str, ...]:
         """The files whose path ends with `tail` (`models.py`, `models/__init__.py`) from a
         separator on, in file order."""
-        return self._holding(f"\0{tail}\0", f"/{tail}\0")
+        deeper = self._holding(f"/{tail}\0")
+        return tuple(sorted((tail, *deeper))) if tail in self.file_set else deeper
 
-    def _under(self, directory: str) -> list[str]:
+    def _under(self, directory: str) -> tuple[str, ...]:
         """The files with a directory called `directory` on their path, in file order."""
-        return self._holding(f"\0{directory}/", f"/{directory}/")
+        # those it starts are the sorted paths from "<directory>/" to "<directory>0" ("0"
+        # follows "/")
+        start = bisect.bisect_left(self.files, f"{directory}/")
+        end = bisect.bisect_left(self.files, f"{directory}0", start)
+        deeper = self._holding(f"/{directory}/")
+        return tuple(sorted({*self.files[start:end], *deeper})) if end > start else deeper
 
-    def _holding(self, *keys: str) -> list[str]:
-        """The paths in which `_every_path` holds any of the keys, in file order."""
-        joined = self._every_path()
-        starts: set[int] = set()
-        for key in keys:
+    def _holding(self, key: str) -> tuple[str, ...]:
+        """The paths in which `_every_path` holds the key, in file order (each search reads
+        every path: a question asked again is answered from its first answer)."""
+        found = self._held.get(key)
+        if found is None:
+            joined = self._every_path()
+            starts: dict[int, None] = {}  # a path may hold the key twice
             at = joined.find(key)
             while at != -1:
-                starts.add(joined.rfind("\0", 0, at + 1) + 1)
+                starts[joined.rfind("\0", 0, at + 1) + 1] = None
                 at = joined.find(key, at + 1)
-        return [joined[start : joined.find("\0", start)] for start in sorted(starts)]
+            found = tuple(joined[start : joined.find("\0", start)] for start in starts)
+            self._held[key] = found
+        return found
 
     def _every_path(self) -> str:
         """Every path with a NUL (which no path holds) after each, and one before the first:
