@@ -338,13 +338,12 @@ class Project:
             self._indexed = True
             self.cache.use()
             base = os.path.join(str(self.root), "")
-            missing = [f for f in self.files if f not in self._facts]
+            missing = self.file_set.difference(self._facts)
             self._stored = self._vouched(missing, base)
-            fresh = [(f, base + f) for f in missing if f not in self._stored]
-            self._scan(fresh)
+            self._scan([(f, base + f) for f in sorted(missing - self._stored)])
         return self._class_index
 
-    def _vouched(self, files: list[str], base: str) -> frozenset[str]:
+    def _vouched(self, files: frozenset[str], base: str) -> frozenset[str]:
         """The files whose cached facts hold as they are now."""
         if not self.cache.enabled:
             return frozenset()
