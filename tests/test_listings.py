@@ -38,6 +38,9 @@ class Kept:
     def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
         return None  # the walk stats every directory itself
 
+    def unchanged_walk(self) -> Optional[list[str]]:
+        return None  # the walk lists what changed
+
     def walk(self, root: Path) -> list[str]:
         """The listed walk, checked to have told each file's directory of the file, and no
         other (the cache vouches for a directory's files by these paths)."""

@@ -17,7 +17,9 @@ as the read that cached it, with the same size, cannot go unseen.
 Each directory's entry holds its listing (subdirectories to walk, `*.py` files), used while the
 directory's own stat holds (the same rule), and, once every one of its files had a trusted
 entry, those files' stamps packed together: a commit then stats every file but reads no entry
-of a directory whose files all still have them.
+of a directory whose files all still have them. The `tree` rows hold all of the directories'
+rows at once (tree.py): a commit that finds every directory's stat as they hold it takes its walk
+from them, in one read.
 
 The cache lives in the project, so a repository could ship one. SQLite reads it (plain data:
 never pickle or marshal, which would let such a file run code); it is used only if its schema is
@@ -38,6 +40,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
+from . import tree
 from .discover import Listing
 from .fileio import replace_file
 from .stamps import FIELDS, packed_stamps
@@ -120,6 +123,9 @@ class FactCache:
         self._ahead_dirs: dict[str, tuple[int, int, int]] = {}
         self._ahead_files: dict[str, tuple[tuple[str, ...], bytes]] = {}
         self._stamps: dict[str, Stamp] = {}  # and their stamps, where looked up one by one
+        self._image: Optional[tree.Image] = None  # the stored walk (tree.py), once read
+        self._imaged: Optional[bool] = None  # whether the cache holds one, once asked
+        self._accepted: Optional[tree.Accepted] = None  # the stored walk, if it holds
 
     @property
     def key(self) -> str:
@@ -228,6 +234,8 @@ class FactCache:
     def _by_directory(self, wanted: set[str], base: str) -> set[str]:
         """The files of the directories this run walked whose files all have the stamps the
         directory's `vouched` holds (each file stat'ed; no entry read)."""
+        if self._accepted is not None:
+            return self._accepted.held_paths(wanted)
         found: set[str] = set()
         stored = self._listings or {}
         for directory in self._visited:
@@ -305,7 +313,19 @@ class FactCache:
         """Stat, on every core, each directory with a stored listing (`base`: the root, with its
         separator) and each of its files: the walk (`stamp`) and `unchanged` then take these
         stamps instead of stat'ing one by one. (A directory gone costs a stat that fails; one
-        with no listing is stat'ed by the walk.)"""
+        with no listing is stat'ed by the walk.) If the directories are all as the stored walk
+        holds them, the walk is that one (`unchanged_walk`)."""
+        image = self._stored_image()
+        if image is not None:
+            stats = packed_stamps(tree.groups(image, base))
+            self._accepted = tree.accepted(image, stats)
+            self._imaged = self._accepted is not None  # else this run's walk replaces it
+            if self._accepted is not None:
+                self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}
+                return
+            self.listing("")
+            self._ahead_from(image, stats)
+            return
         self.listing("")
         listings = list((self._listings or {}).items())
         groups = [
@@ -317,6 +337,27 @@ class FactCache:
                 mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
                 self._ahead_dirs[relpath] = (mtime, ctime, inode)
                 self._ahead_files[relpath] = (listing.files, packed[8 * FIELDS :])
+
+    def _stored_image(self) -> Optional[tree.Image]:
+        self.use()
+        self._image = tree.decoded(self._query("SELECT part, data FROM tree") or ())
+        self._imaged = self._image is not None
+        return self._image
+
+    def _ahead_from(self, image: tree.Image, stats: list[Optional[bytes]]) -> None:
+        """The stats the stored walk's check made, for the walk made without it."""
+        for index, (directory, packed) in enumerate(zip(image.dirs, stats)):
+            if packed is not None:
+                mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
+                self._ahead_dirs[directory] = (mtime, ctime, inode)
+                skip = len(directory) + 1 if directory else 0
+                paths = image.files[image.starts[index] : image.starts[index + 1]]
+                names = tuple(p[skip:] for p in paths)
+                self._ahead_files[directory] = (names, packed[8 * FIELDS :])
+
+    def unchanged_walk(self) -> Optional[list[str]]:
+        """The walk's files, if `stat_ahead` found every directory as the stored walk holds it."""
+        return None if self._accepted is None else self._accepted.image.files
 
     def walked(self, relpath: str, paths: list[str]) -> None:
         """The walk's paths of the directory's files: `unchanged` hands the same strings on
@@ -359,7 +400,7 @@ class FactCache:
         gone_dirs = self._dirs - self._visited if self._visited else set()
         gone: set[str] = set()
         if project_files is not None and self._db is not None:
-            if self._paths is None and self._visited:
+            if self._paths is None and (self._visited or self._accepted is not None):
                 # what left the listings: cheaper than reading every entry's path (an entry
                 # this misses is never used: only files of the project are looked up)
                 self._paths = self._unlisted(gone_dirs)
@@ -367,14 +408,15 @@ class FactCache:
                 self._paths = {p for (p,) in self._query("SELECT path FROM files") or ()}
             gone = self._paths - project_files
         vouching = self._vouching()
+        image = self._image_rows(vouching, gone_dirs)
         self._close()
         if self.directory is None or not (
-            self._new or gone or self._listed or gone_dirs or vouching
+            self._new or gone or self._listed or gone_dirs or vouching or image is not None
         ):
             return
         import sqlite3
 
-        from .cache_db import writable, write_entries, write_listings
+        from .cache_db import writable, write_entries, write_image, write_listings
 
         try:
             prepare(self.path.parent)
@@ -386,11 +428,60 @@ class FactCache:
             write_entries(db, self._new, gone, self.racy)
             write_listings(db, self._listed, gone_dirs, self.racy)
             db.executemany("UPDATE dirs SET vouched = ? WHERE path = ?", vouching)
+            if image is not None:
+                write_image(db, image)
             db.execute("COMMIT")
         except (sqlite3.Error, UnicodeError):
             pass  # locked past the wait, or the disk is full: the cache costs speed only
         finally:
             db.close()
+
+    def _image_rows(
+        self, vouching: list[tuple[Optional[bytes], str]], gone_dirs: set[str]
+    ) -> Optional[list[tuple[str, object]]]:
+        """The stored walk's rows as this run leaves the listings ([]: it has none), or None
+        if it holds as it is: written with them, it always says what they say."""
+        changed = bool(self._listed or gone_dirs or vouching)
+        accepted = self._accepted
+        if accepted is not None and not (self._listed or gone_dirs):
+            if not vouching:
+                return None
+            if any(d not in accepted.position for _, d in vouching):
+                return []
+            return [("vouched", tree.patched(accepted.image, vouching))]
+        if "" not in self._walked:  # the directories were not walked from the listings
+            return [] if changed else None
+        if not changed and self._has_image():
+            return None
+        return self._whole_image(vouching)
+
+    def _has_image(self) -> bool:
+        if self._imaged is None:
+            self._imaged = bool(self._query("SELECT 1 FROM tree LIMIT 1"))
+        return self._imaged
+
+    def _whole_image(self, vouching: list[tuple[Optional[bytes], str]]) -> list[tuple[str, object]]:
+        """The image of every directory this run walked ([] if one could not be listed or its
+        listing is not trusted)."""
+        from .cache_db import listing_row
+
+        if self._visited != self._walked.keys():
+            return []
+        vouched: dict[str, Optional[bytes]] = dict(self._vouched)
+        vouched.update((d, v) for v, d in vouching)
+        listings: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = {}
+        for directory in self._walked:
+            listing = self._listed.get(directory)
+            if listing is not None:
+                row = listing_row(directory, listing, self.racy)
+                if row is None or not row[4]:
+                    return []
+            else:
+                listing = (self._listings or {}).get(directory)
+                if listing is None:
+                    return []
+            listings[directory] = (listing.stamp, listing.files)
+        return tree.encoded(listings, vouched)
 
     def _unlisted(self, gone_dirs: set[str]) -> set[str]:
         """The files of the stored listings that directories listed again, or gone, lost."""
@@ -409,33 +500,48 @@ class FactCache:
         stamps of their files now if every one has a trusted entry of that stamp (found in
         the cache, or stored by this run), else none."""
         touched = {p.rpartition("/")[0] for p in self._new} | set(self._listed)
+        # a run that took the stored walk saw which directories' files changed
+        considered = self._visited if self._accepted is None else self._accepted.changed
         changed = []
-        for directory in self._visited | touched:
-            listing = self._listed.get(directory) or (self._listings or {}).get(directory)
-            packed = self._now.get(directory) or self._packed(directory, listing)
-            if directory not in touched and packed == self._vouched.get(directory):
+        for directory in considered | touched:
+            names = self._names(directory)
+            packed = self._now.get(directory) or self._packed(directory, names)
+            before = self._vouched_of(directory)
+            if directory not in touched and packed == before:
                 continue  # it holds as it is
             vouched = None
-            if listing is not None and packed is not None:
+            if names is not None and packed is not None:
                 prefix = f"{directory}/" if directory else ""
                 stamps = array.array("q", packed)
                 if all(
                     self._trusted(prefix + name, tuple(stamps[4 * i : 4 * i + 4]))
-                    for i, name in enumerate(listing.files)
+                    for i, name in enumerate(names)
                 ):
                     vouched = packed
-            if vouched != self._vouched.get(directory) or directory in self._listed:
+            if vouched != before or directory in self._listed:
                 changed.append((vouched, directory))
         return changed
 
-    def _packed(self, directory: str, listing: Optional[Listing]) -> Optional[bytes]:
+    def _names(self, directory: str) -> Optional[tuple[str, ...]]:
+        """The directory's files as this run found them (None if it did not walk it)."""
+        listing = self._listed.get(directory) or (self._listings or {}).get(directory)
+        if listing is not None:
+            return listing.files
+        return None if self._accepted is None else self._accepted.names(directory)
+
+    def _vouched_of(self, directory: str) -> Optional[bytes]:
+        if self._accepted is not None:
+            return self._accepted.vouched(directory)
+        return self._vouched.get(directory)
+
+    def _packed(self, directory: str, names: Optional[tuple[str, ...]]) -> Optional[bytes]:
         """The stamps of the directory's files as this run saw them one by one (a sweep looks
         up every entry), packed; None unless it saw them all."""
-        if listing is None or not listing.files:
+        if not names:
             return None
         prefix = f"{directory}/" if directory else ""
         stamps = array.array("q")
-        for name in listing.files:
+        for name in names:
             relpath = prefix + name
             stamp = self._new[relpath][0] if relpath in self._new else self._stamps.get(relpath)
             if stamp is None:

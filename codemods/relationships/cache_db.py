@@ -27,6 +27,8 @@ _SCHEMA = (
     # of that stamp: a directory whose files all still have them needs no entry read
     "CREATE TABLE dirs (path TEXT PRIMARY KEY, mtime INTEGER, ctime INTEGER, inode INTEGER, "
     "trusted INTEGER, skipped INTEGER, dirs TEXT, files TEXT, vouched BLOB) WITHOUT ROWID",
+    # every directory's row put together, for a commit to check in one read (tree.py)
+    "CREATE TABLE tree (part TEXT PRIMARY KEY, data BLOB)",
 )
 
 
@@ -127,14 +129,28 @@ def write_listings(
     racy: Callable[[Stamp], bool],
 ) -> None:
     db.executemany("DELETE FROM dirs WHERE path = ?", [(p,) for p in (*listed, *gone)])
-    rows = []
-    for path, listing in listed.items():
-        mtime, ctime, inode = listing.stamp
-        trusted = mtime >= 0 and not racy(Stamp(mtime, ctime, 0, inode))
-        names = ["\0".join(listing.dirs), "\0".join(listing.files)]
-        if _encodable(path, *names):
-            rows.append((path, mtime, ctime, inode, int(trusted), int(listing.skipped), *names))
-    db.executemany("INSERT INTO dirs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", rows)
+    rows = [listing_row(path, listing, racy) for path, listing in listed.items()]
+    db.executemany("INSERT INTO dirs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", [r for r in rows if r])
+
+
+def listing_row(
+    path: str, listing: Listing, racy: Callable[[Stamp], bool]
+) -> Optional[tuple[Any, ...]]:
+    """The directory's row as written (its 5th field: whether it is trusted), or None if it
+    cannot be stored."""
+    mtime, ctime, inode = listing.stamp
+    trusted = mtime >= 0 and not racy(Stamp(mtime, ctime, 0, inode))
+    names = ["\0".join(listing.dirs), "\0".join(listing.files)]
+    if not _encodable(path, *names):
+        return None
+    return (path, mtime, ctime, inode, int(trusted), int(listing.skipped), *names)
+
+
+def write_image(db: sqlite3.Connection, rows: list[tuple[str, object]]) -> None:
+    """The stored walk's new rows; none: it is dropped."""
+    if not rows:
+        db.execute("DELETE FROM tree")
+    db.executemany("INSERT OR REPLACE INTO tree VALUES (?, ?)", rows)
 
 
 def _encodable(*texts: str) -> bool:

@@ -116,13 +116,21 @@ class Listings(Protocol):
     def listed(self, relpath: str, listing: Listing) -> None: ...
 
     def walked(self, relpath: str, paths: list[str]) -> None:
-        """The project files the walk took from the directory (its listing's, as paths)."""
+        """The project files the walk took from the directory (its listing's, as paths; none
+        from a skipped one): told of every directory whose listing it used."""
 
     def stamp(self, relpath: str) -> Optional[tuple[int, int, int]]:
         """The directory's stamp, if it was stat'ed ahead (else the walk stats it)."""
 
+    def unchanged_walk(self) -> Optional[list[str]]:
+        """The files of the whole walk, if every directory was found as it was when they were
+        last walked (else the walk is made)."""
+
 
 def _walk_listed(root: str, listings: Listings) -> list[str]:
+    unchanged = listings.unchanged_walk()
+    if unchanged is not None:
+        return unchanged
     base = os.path.join(root, "")
     files: list[str] = []
     stack = [""]
@@ -142,6 +150,7 @@ def _walk_listed(root: str, listings: Listings) -> list[str]:
                 continue
             listings.listed(relpath, listing)
         if listing.skipped:
+            listings.walked(relpath, [])
             continue
         prefix = f"{relpath}/" if relpath else ""
         paths = [prefix + name for name in listing.files]

@@ -1,0 +1,222 @@
+"""The stored walk (tree.py): a commit that takes it finds what a commit that walks the
+directories finds, and leaves the cache as that one does; one that cannot take it walks.
+
+Each case runs the same commits on two copies of one cache, one of them without its stored walk,
+and compares what they find and every row they leave.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cache_store import (
+    AHEAD,
+    CHANGES,
+    SCAN,
+    _cache,
+    _packages,
+    _rewritten,
+    _stat_ahead,
+    _walked,
+)
+
+from codemods.relationships.cache import RACY_NS, FactCache, stamp_of
+
+
+def _later() -> int:
+    """A run's start long after every change so far."""
+    return time.time_ns() + 60 * RACY_NS
+
+
+def _commit(
+    directory: Path, root: Path, cores: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], set[str], bool]:
+    """A commit's use of the cache: the walk, the files it vouches for (the others are read
+    and stored), and whether it took the stored walk."""
+    base = f"{root}{os.sep}"
+    cache = _cache(directory, started=_later())
+    _stat_ahead(cache, base, cores, monkeypatch)
+    files = _walked(root, cache)
+    found = cache.unchanged(files, base) or set()
+    for path in set(files) - found:
+        cache.put_scan(path, stamp_of(os.stat(base + path)), SCAN)
+    taken = cache.unchanged_walk() is not None
+    cache.save(frozenset(files))
+    return files, found, taken
+
+
+def _database(directory: Path) -> Path:
+    (path,) = directory.glob("facts-*.sqlite3")
+    return path
+
+
+def _rows(directory: Path, table: str) -> list[Any]:
+    columns = "path, mtime, ctime, size, inode, trusted, scan" if table == "files" else "*"
+    with sqlite3.connect(_database(directory)) as db:
+        rows = db.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()
+    db.close()
+    return rows
+
+
+def _filled(tmp_path: Path, cores: int, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
+    """Two directories of files, and a cache that stores their entries, vouches for them and
+    holds their walk."""
+    root, names = _packages(tmp_path / "p", directories=2, files=300)
+    for _ in range(2):
+        _commit(tmp_path / "c", root, cores, monkeypatch)
+    assert {part for part, _ in _rows(tmp_path / "c", "tree")} == {
+        "dirs",
+        "stamps",
+        "counts",
+        "files",
+        "vouched",
+    }
+    return root, names
+
+
+def _without_walk(tmp_path: Path) -> Path:
+    copy = tmp_path / "walked"
+    shutil.copytree(tmp_path / "c", copy)
+    _rewritten(_database(copy), "DELETE FROM tree")
+    return copy
+
+
+def _edit(directory: Path) -> None:
+    (directory / "m3.py").write_text("x = 22\n")
+
+
+COMMITS = [
+    pytest.param(lambda d: None, True, id="nothing-changed"),
+    pytest.param(_edit, True, id="a-file-edited-in-place"),
+    *(pytest.param(*p.values[:1], False, id=p.id) for p in CHANGES if p.id != "a-file-edited"),
+]
+
+
+@pytest.mark.parametrize("cores", AHEAD[1:])
+@pytest.mark.parametrize(("change", "taken"), COMMITS)
+def test_a_commit_from_the_stored_walk_finds_and_leaves_what_a_walk_does(
+    tmp_path: Path,
+    cores: int,
+    change: Callable[[Path], object],
+    taken: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = _filled(tmp_path, cores, monkeypatch)
+    walked = _without_walk(tmp_path)
+    change(root / "pkg1")
+    plain = _cache(tmp_path / "plain", started=_later())
+    for attempt in range(2):
+        files, found, took = _commit(tmp_path / "c", root, cores, monkeypatch)
+        assert took == (taken or attempt == 1), "the stored walk is taken while it holds"
+        assert files == _walked(root, plain)
+        # the copy stores the walk it makes, and takes it the next time
+        assert (files, found, attempt == 1) == _commit(walked, root, cores, monkeypatch)
+        for table in ("files", "dirs"):
+            assert _rows(tmp_path / "c", table) == _rows(walked, table)
+    # the walk made without one stored it: the two agree on it too
+    assert _rows(tmp_path / "c", "tree") == _rows(walked, "tree")
+
+
+DAMAGE = [
+    pytest.param("DELETE FROM tree WHERE part = 'counts'", id="a-part-missing"),
+    pytest.param("UPDATE tree SET data = substr(data, 1, 8) WHERE part = 'counts'", id="short"),
+    pytest.param("UPDATE tree SET data = 'x' WHERE part = 'stamps'", id="text-for-bytes"),
+    pytest.param("UPDATE tree SET data = zeroblob(length(data)) WHERE part = 'stamps'", id="stale"),
+    pytest.param(
+        "UPDATE tree SET data = data || char(0) || 'pkg9/m.py' WHERE part = 'files'",
+        id="a-path-too-many",
+    ),
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_or_stale_stored_walk_is_walked_again_and_replaced(
+    tmp_path: Path, damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, names = _filled(tmp_path, 2, monkeypatch)
+    _rewritten(_database(tmp_path / "c"), damage)
+    files, found, took = _commit(tmp_path / "c", root, 2, monkeypatch)
+    assert (files, found, took) == (sorted(names), set(names), False)
+    assert _commit(tmp_path / "c", root, 2, monkeypatch) == (sorted(names), set(names), True)
+
+
+def test_no_walk_is_stored_while_a_listing_is_too_new_to_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory changed within the run's second cannot vouch for its listing, nor the walk."""
+    root, _ = _packages(tmp_path / "p", directories=2, files=300)
+    base = f"{root}{os.sep}"
+    for _ in range(2):
+        cache = FactCache(tmp_path / "c", "key")  # started now: the directories are new
+        _stat_ahead(cache, base, 2, monkeypatch)
+        cache.save(frozenset(_walked(root, cache)))
+    assert _rows(tmp_path / "c", "tree") == []
+    assert _commit(tmp_path / "c", root, 2, monkeypatch)[2] is False
+    assert _commit(tmp_path / "c", root, 2, monkeypatch)[2] is True
+
+
+def _virtualenv(root: Path) -> None:
+    (root / "venv" / "lib").mkdir(parents=True)
+    (root / "venv" / "lib" / "site.py").write_text("x = 1\n")
+    (root / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+
+
+def test_a_skipped_directory_is_held_by_its_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A virtualenv is in the stored walk, without its files; when it stops being one, the
+    walk finds them."""
+    root, names = _packages(tmp_path / "p", directories=2, files=300)
+    _virtualenv(root)
+    for _ in range(2):
+        _commit(tmp_path / "c", root, 2, monkeypatch)
+    assert _commit(tmp_path / "c", root, 2, monkeypatch)[::2] == (sorted(names), True)
+    (root / "venv" / "pyvenv.cfg").unlink()
+    files, _, took = _commit(tmp_path / "c", root, 2, monkeypatch)
+    assert (files, took) == (sorted([*names, "venv/lib/site.py"]), False)
+    assert files == _walked(root, _cache(tmp_path / "plain", started=_later()))
+
+
+def _symlinked(root: Path) -> None:
+    (root / "pkg1" / "linked.py").symlink_to(root / "pkg0" / "m0.py")
+
+
+def _unlistable(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pkg1 cannot be listed (root lists any directory chmod'ed, so the listing fails here)."""
+    listed = os.scandir
+    denied = str(root / "pkg1")
+
+    def scandir(path: str) -> Any:
+        if os.path.abspath(path) == denied:
+            raise PermissionError(13, "Permission denied", path)
+        return listed(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.mark.parametrize(
+    "unheld",
+    [
+        pytest.param(lambda root, _: _symlinked(root), id="a-symlink-in-a-directory"),
+        pytest.param(_unlistable, id="a-directory-that-cannot-be-listed"),
+    ],
+)
+def test_no_walk_is_stored_while_a_directory_is_listed_every_time(
+    tmp_path: Path,
+    unheld: Callable[[Path, pytest.MonkeyPatch], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = _packages(tmp_path / "p", directories=2, files=300)
+    unheld(root, monkeypatch)
+    plain = _walked(root, _cache(tmp_path / "plain", started=_later()))
+    for _ in range(3):
+        files, _, took = _commit(tmp_path / "c", root, 2, monkeypatch)
+        assert (files, took) == (plain, False)
+    assert _rows(tmp_path / "c", "tree") == []
