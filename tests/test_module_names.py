@@ -28,6 +28,7 @@ FILES = [
     "links.py",
     "shop/billing/shop/deep.py",  # a package's name twice on one path, from the top
     "app/models/archive/models/old.py",  # and twice below it
+    "my-app/models.py",  # a directory that is no package name
 ]
 SUFFIXES = [
     ("models",),
@@ -41,6 +42,9 @@ SUFFIXES = [
     ("old_models",),
     ("els",),
     ("models.py",),
+    ("hop", "models"),  # the end of a directory's name is not its name
+    ("billing", "models"),
+    ("my-app", "models"),
     ("nothing",),
     (),
 ]
@@ -74,6 +78,9 @@ def test_the_search_and_the_index_agree(monkeypatch: pytest.MonkeyPatch) -> None
     ]
     assert "mymodels.py" not in by_suffix[("models",)]
     assert by_suffix[("els",)] == [] and by_suffix[("nothing",)] == []
+    assert by_suffix[("hop", "models")] == [] and by_suffix[("my-app", "models")] == []
+    assert by_suffix[("billing", "models")] == ["src/shop/billing/models/__init__.py"]
+    assert "my-app/models.py" in by_suffix[("models",)]
 
 
 def test_the_search_and_the_index_agree_on_packages(monkeypatch: pytest.MonkeyPatch) -> None:

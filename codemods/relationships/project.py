@@ -192,8 +192,9 @@ class Project:
         if self._by_last is None and self._count("ending") < _LOOKED_UP_ALONE:
             if not wanted:
                 return []
-            stem = wanted[-1]
-            named = [*self._ending_with(f"{stem}.py"), *self._ending_with(f"{stem}/__init__.py")]
+            # a file whose name ends so has a path that ends with those parts
+            tail = "/".join(wanted)
+            named = [*self._ending_with(f"{tail}.py"), *self._ending_with(f"{tail}/__init__.py")]
             return [f for f in sorted(named) if self.full_name(f)[-n:] == wanted]
         if self._by_last is None:
             self._by_last = {}
