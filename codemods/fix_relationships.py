@@ -14,10 +14,11 @@ or parsed, or bad usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 from codemods.relationships.cache import DIRECTORY, ENVIRONMENT, cache_directory
 from codemods.relationships.config import ConfigError, load_config
@@ -209,5 +210,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def finish(code: int) -> NoReturn:
+    """End the process with the exit code at once, its output written, as mypy does: the
+    interpreter's own exit would free every object of the run one by one (15-30 ms, longer
+    than a small commit's decisions)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: the interpreter's exit reports it, as before
+        raise SystemExit(code) from None
+    os._exit(code)
+
+
+def console() -> NoReturn:
+    """The command line's entry (`fix-relationships`, `python -m`)."""
+    finish(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console()

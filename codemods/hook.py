@@ -18,7 +18,7 @@ generic as `hooks`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional
+from typing import NoReturn, Optional
 
 from codemods import fix_relationships
 
@@ -27,5 +27,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return fix_relationships.main(argv)
 
 
+def console() -> NoReturn:
+    """The hook's entry (`fix-relationships-hook`, `python -m`)."""
+    fix_relationships.finish(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console()

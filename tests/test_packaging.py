@@ -41,8 +41,8 @@ def test_wheel_console_scripts(wheel: zipfile.ZipFile) -> None:
     parser = configparser.ConfigParser()
     parser.read_string(wheel.read(entry_points).decode())
     assert dict(parser["console_scripts"]) == {
-        "fix-relationships": "codemods.fix_relationships:main",
-        "fix-relationships-hook": "codemods.hook:main",
+        "fix-relationships": "codemods.fix_relationships:console",
+        "fix-relationships-hook": "codemods.hook:console",
     }
 
 
@@ -59,3 +59,41 @@ def test_both_entries_run_as_modules(project_dir: Path, module: str) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert (project_dir / "saas/models.py").read_text() == FIXED
+
+
+@pytest.mark.parametrize("files", [pytest.param(1, id="a-line"), pytest.param(600, id="pages")])
+@pytest.mark.parametrize("module", ["codemods.fix_relationships", "codemods.hook"])
+def test_an_entry_that_ends_at_once_has_written_all_its_output(
+    project_dir: Path,
+    module: str,
+    files: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The entries end the process without the interpreter's teardown: what is still buffered
+    is written first, what fills the pipe many times over all arrives, and the exit code is
+    the run's."""
+    seeds = {
+        f"saas/m{i}.py": SEED.replace("UsageEvent", f"UsageEvent{i}").replace(
+            "usage_events", f"usage_events_{i}"
+        )
+        for i in range(files)
+    }
+    write_project(project_dir, {**BASE_PROJECT, **seeds})
+    argv = ["--check", "--no-cache", "-v", "."]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-m", module, *argv],
+        cwd=project_dir,
+        env={**buffered, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    from codemods.fix_relationships import main
+
+    monkeypatch.chdir(project_dir)
+    code = main(argv)
+    printed = capsys.readouterr()
+    assert code == 1 and printed.out.count("FR101") == files
+    assert (result.returncode, result.stdout, result.stderr) == (code, *printed)
