@@ -123,8 +123,7 @@ class FactCache:
         self._ahead_dirs: dict[str, tuple[int, int, int]] = {}
         self._ahead_files: dict[str, tuple[tuple[str, ...], bytes]] = {}
         self._stamps: dict[str, Stamp] = {}  # and their stamps, where looked up one by one
-        self._image: Optional[tree.Image] = None  # the stored walk (tree.py), once read
-        self._imaged: Optional[bool] = None  # whether the cache holds one, once asked
+        self._imaged: Optional[bool] = None  # whether the cache holds a stored walk that holds
         self._accepted: Optional[tree.Accepted] = None  # the stored walk, if it holds
 
     @property
@@ -315,45 +314,36 @@ class FactCache:
         stamps instead of stat'ing one by one. (A directory gone costs a stat that fails; one
         with no listing is stat'ed by the walk.) If the directories are all as the stored walk
         holds them, the walk is that one (`unchanged_walk`)."""
-        image = self._stored_image()
-        if image is not None:
-            stats = packed_stamps(tree.groups(image, base))
-            self._accepted = tree.accepted(image, stats)
-            self._imaged = self._accepted is not None  # else this run's walk replaces it
-            if self._accepted is not None:
-                self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}
-                return
+        self.use()
+        image = tree.decoded(self._query("SELECT part, data FROM tree") or ())
+        self._imaged = False  # unless it holds: this run's walk stores one
+        if image is None:
             self.listing("")
-            self._ahead_from(image, stats)
+            listings = list((self._listings or {}).items())
+            groups = [
+                (f"{base}{relpath}/" if relpath else base, ("", *listing.files))
+                for relpath, listing in listings
+            ]
+            for (relpath, listing), packed in zip(listings, packed_stamps(groups)):
+                self._ahead(relpath, listing.files, packed)
+            return
+        stats = packed_stamps(tree.groups(image, base))
+        self._accepted = tree.accepted(image, stats)
+        if self._accepted is not None:
+            self._imaged = True
+            self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}
             return
         self.listing("")
-        listings = list((self._listings or {}).items())
-        groups = [
-            (f"{base}{relpath}/" if relpath else base, ("", *listing.files))
-            for relpath, listing in listings
-        ]
-        for (relpath, listing), packed in zip(listings, packed_stamps(groups)):
-            if packed is not None:
-                mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
-                self._ahead_dirs[relpath] = (mtime, ctime, inode)
-                self._ahead_files[relpath] = (listing.files, packed[8 * FIELDS :])
+        for index, (relpath, packed) in enumerate(zip(image.dirs, stats)):
+            self._ahead(relpath, tree.names(image, index), packed)  # they serve the walk
 
-    def _stored_image(self) -> Optional[tree.Image]:
-        self.use()
-        self._image = tree.decoded(self._query("SELECT part, data FROM tree") or ())
-        self._imaged = self._image is not None
-        return self._image
-
-    def _ahead_from(self, image: tree.Image, stats: list[Optional[bytes]]) -> None:
-        """The stats the stored walk's check made, for the walk made without it."""
-        for index, (directory, packed) in enumerate(zip(image.dirs, stats)):
-            if packed is not None:
-                mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
-                self._ahead_dirs[directory] = (mtime, ctime, inode)
-                skip = len(directory) + 1 if directory else 0
-                paths = image.files[image.starts[index] : image.starts[index + 1]]
-                names = tuple(p[skip:] for p in paths)
-                self._ahead_files[directory] = (names, packed[8 * FIELDS :])
+    def _ahead(self, relpath: str, names: tuple[str, ...], packed: Optional[bytes]) -> None:
+        """The stat of the directory and of its files (`names`), as `stamp` and `unchanged`
+        take them."""
+        if packed is not None:
+            mtime, ctime, _, inode = array.array("q", packed[: 8 * FIELDS])
+            self._ahead_dirs[relpath] = (mtime, ctime, inode)
+            self._ahead_files[relpath] = (names, packed[8 * FIELDS :])
 
     def unchanged_walk(self) -> Optional[list[str]]:
         """The walk's files, if `stat_ahead` found every directory as the stored walk holds it."""
@@ -448,7 +438,7 @@ class FactCache:
                 return None
             if any(d not in accepted.position for _, d in vouching):
                 return []
-            return [("vouched", tree.patched(accepted.image, vouching))]
+            return [("vouched", accepted.patched(vouching))]
         if "" not in self._walked:  # the directories were not walked from the listings
             return [] if changed else None
         if not changed and self._has_image():

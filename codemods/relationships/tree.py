@@ -53,11 +53,7 @@ class Accepted(NamedTuple):
 
     def names(self, directory: str) -> Optional[tuple[str, ...]]:
         index = self.position.get(directory)
-        if index is None:
-            return None
-        skip = len(directory) + 1 if directory else 0
-        files, starts = self.image.files, self.image.starts
-        return tuple(p[skip:] for p in files[starts[index] : starts[index + 1]])
+        return None if index is None else names(self.image, index)
 
     def vouched(self, directory: str) -> Optional[bytes]:
         index = self.position.get(directory)
@@ -67,6 +63,24 @@ class Accepted(NamedTuple):
         stored = self.image.vouched[WIDTH * starts[index] : WIDTH * starts[index + 1]]
         return None if not stored or stored[:WIDTH] == MISSING else stored
 
+    def patched(self, changes: Iterable[tuple[Optional[bytes], str]]) -> bytes:
+        """The image's `vouched` after the changes ((vouched, directory), as the rows take
+        them)."""
+        starts = self.image.starts
+        vouched = bytearray(self.image.vouched)
+        for held, directory in changes:
+            index = self.position[directory]
+            start, end = WIDTH * starts[index], WIDTH * starts[index + 1]
+            size = end - start
+            vouched[start:end] = held if held and len(held) == size else MISSING * (size // WIDTH)
+        return bytes(vouched)
+
+
+def names(image: Image, index: int) -> tuple[str, ...]:
+    """The names of the files of the image's directory `index`."""
+    skip = len(image.dirs[index]) + 1 if image.dirs[index] else 0
+    return tuple(p[skip:] for p in image.files[image.starts[index] : image.starts[index + 1]])
+
 
 def decoded(rows: Iterable[tuple[object, object]]) -> Optional[Image]:
     """The image of the stored rows, if they make a whole one."""
@@ -75,10 +89,11 @@ def decoded(rows: Iterable[tuple[object, object]]) -> Optional[Image]:
     if not (
         isinstance(dirs, str)
         and isinstance(files, str)
-        and all(isinstance(b, bytes) for b in (stamps, counts, vouched))
+        and isinstance(stamps, bytes)
+        and isinstance(counts, bytes)
+        and isinstance(vouched, bytes)
     ):
         return None
-    assert isinstance(stamps, bytes) and isinstance(counts, bytes) and isinstance(vouched, bytes)
     names = dirs.split("\0")
     starts = array.array("q", [0])
     try:
@@ -129,19 +144,6 @@ def encoded(
             ),
         )
     )
-
-
-def patched(image: Image, changes: Iterable[tuple[Optional[bytes], str]]) -> bytes:
-    """The image's `vouched` after the changes ((vouched, directory), as the rows take them)."""
-    position = {d: i for i, d in enumerate(image.dirs)}
-    vouched = bytearray(image.vouched)
-    for held, directory in changes:
-        index = position[directory]
-        start, end = WIDTH * image.starts[index], WIDTH * image.starts[index + 1]
-        vouched[start:end] = (
-            held if held and len(held) == end - start else MISSING * ((end - start) // WIDTH)
-        )
-    return bytes(vouched)
 
 
 def groups(image: Image, base: str) -> list[Group]:
