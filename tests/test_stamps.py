@@ -6,9 +6,10 @@ from __future__ import annotations
 import array
 import os
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -127,6 +128,49 @@ def test_a_worker_that_dies_costs_time_only(
         os._exit(3)
 
     monkeypatch.setattr(stamps, "_worker", dying)
+    monkeypatch.setattr(stamps, "_cores", lambda: 2)
+    assert packed_stamps(groups) == _one_by_one(groups)
+
+
+def _late(worker: Callable[..., None], seconds: float) -> Callable[..., None]:
+    def late(*args: Any) -> None:
+        time.sleep(seconds)
+        worker(*args)
+
+    return late
+
+
+def test_a_late_worker_s_share_is_taken_by_this_process(
+    groups: list[Group], always_forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that starts late finds its share taken, from its far end, by this process."""
+    here: list[int] = []
+    packed = stamps._packed
+    monkeypatch.setattr(stamps, "_packed", lambda group: here.append(1) or packed(group))
+    monkeypatch.setattr(stamps, "_worker", _late(stamps._worker, 0.5))
+    monkeypatch.setattr(stamps, "_cores", lambda: 2)
+    assert packed_stamps(groups) == _one_by_one(groups)
+    assert len(here) == len(groups), "this process stat'ed every group"
+
+
+def test_a_group_both_took_is_taken_from_this_process(
+    groups: list[Group], always_forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a worker wrote for a group this process took too is not read (here it is garbage:
+    the two could have seen the file at different moments)."""
+
+    def racing(
+        groups: Sequence[Group], share: range, shared: Any, offsets: Sequence[int], at: int
+    ) -> None:
+        time.sleep(0.5)
+        for index in share:
+            shared[at + offsets[index] : at + offsets[index + 1]] = b"\x01" * (
+                offsets[index + 1] - offsets[index]
+            )
+            shared[len(groups) + index] = 1
+        os._exit(0)
+
+    monkeypatch.setattr(stamps, "_worker", racing)
     monkeypatch.setattr(stamps, "_cores", lambda: 2)
     assert packed_stamps(groups) == _one_by_one(groups)
 

@@ -67,31 +67,44 @@ def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
 
 
 def _forked(groups: Sequence[Group], shares: list[range]) -> list[Optional[bytes]]:
-    """This process stats the first share, a forked worker each other one."""
+    """This process stats the first share, a forked worker each other one; then this process
+    takes the workers' shares from their far ends until it meets them (a worker that starts
+    late, or runs slower, is not waited for)."""
     import mmap  # noqa: F811 (imported here: a small run never pays for it)
 
-    # per group: a byte (1: stat'ed), then its place in the stamps
+    # per group: a byte (1: a worker took it, 2: this process did), a byte (1: the worker wrote
+    # its stamps), then its place in the stamps
     offsets = array.array("q", [0])
     for _, names in groups:
         offsets.append(offsets[-1] + len(names) * _WIDTH)
-    shared = mmap.mmap(-1, len(groups) + offsets[-1] or 1)
-    stamps_at = len(groups)
+    count = len(groups)
+    shared = mmap.mmap(-1, 2 * count + offsets[-1] or 1)
+    stamps_at = 2 * count
     children: list[tuple[int, range]] = []
     for share in shares[1:]:
         pid = _fork()
         if pid == 0:
             _worker(groups, share, shared, offsets, stamps_at)
         children.append((pid, share))
-    results: list[Optional[bytes]] = [None] * len(groups)
+    results: list[Optional[bytes]] = [None] * count
     for index in shares[0]:
         results[index] = _packed(groups[index])
-    for pid, share in children:
-        if pid < 0 or not _exited_cleanly(pid):
-            for index in share:
-                results[index] = _packed(groups[index])
-            continue
-        for index in share:
+    taken: set[int] = set()  # a group both took is this process's
+    for _, share in children:
+        for index in reversed(share):
             if shared[index]:
+                break
+            shared[index] = 2
+            results[index] = _packed(groups[index])
+            taken.add(index)
+    for pid, share in children:
+        cleanly = pid >= 0 and _exited_cleanly(pid)
+        for index in share:
+            if index in taken:
+                continue
+            if not cleanly:
+                results[index] = _packed(groups[index])
+            elif shared[count + index]:
                 start = stamps_at + offsets[index]
                 results[index] = shared[start : stamps_at + offsets[index + 1]]
     shared.close()
@@ -105,15 +118,19 @@ def _worker(
     offsets: array.array[int],
     stamps_at: int,
 ) -> None:
-    """In a forked worker: stat the share into the shared memory, and exit (never return)."""
+    """In a forked worker: stat the share into the shared memory, from its start until a group
+    the parent took, and exit (never return)."""
     code = 1
     try:
         for index in share:
+            if shared[index]:  # the parent takes the rest
+                break
+            shared[index] = 1
             packed = _packed(groups[index])
             if packed is not None:
                 start = stamps_at + offsets[index]
                 shared[start : start + len(packed)] = packed
-                shared[index] = 1
+                shared[len(groups) + index] = 1
         code = 0
     finally:
         os._exit(code)
