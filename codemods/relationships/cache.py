@@ -123,7 +123,7 @@ class FactCache:
         self._ahead_dirs: dict[str, tuple[int, int, int]] = {}
         self._ahead_files: dict[str, tuple[tuple[str, ...], bytes]] = {}
         self._stamps: dict[str, Stamp] = {}  # and their stamps, where looked up one by one
-        self._imaged: Optional[bool] = None  # whether the cache holds a stored walk that holds
+        self._imaged: Optional[bool] = None  # whether the cache holds a stored walk, once asked
         self._accepted: Optional[tree.Accepted] = None  # the stored walk, if it holds
 
     @property
@@ -316,7 +316,7 @@ class FactCache:
         holds them, the walk is that one (`unchanged_walk`)."""
         self.use()
         image = tree.decoded(self._query("SELECT part, data FROM tree") or ())
-        self._imaged = False  # unless it holds: this run's walk stores one
+        self._imaged = False  # none to take: this run's walk stores one (one taken is never asked)
         if image is None:
             self.listing("")
             listings = list((self._listings or {}).items())
@@ -330,7 +330,6 @@ class FactCache:
         stats = packed_stamps(tree.groups(image, base))
         self._accepted = tree.accepted(image, stats)
         if self._accepted is not None:
-            self._imaged = True
             self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}
             return
         self.listing("")

@@ -59,21 +59,30 @@ class Accepted(NamedTuple):
         index = self.position.get(directory)
         if index is None:
             return None
-        starts = self.image.starts
-        stored = self.image.vouched[WIDTH * starts[index] : WIDTH * starts[index + 1]]
+        stored = self.image.vouched[_span(self.image, index)]
         return None if not stored or stored[:WIDTH] == MISSING else stored
 
     def patched(self, changes: Iterable[tuple[Optional[bytes], str]]) -> bytes:
         """The image's `vouched` after the changes ((vouched, directory), as the rows take
         them)."""
-        starts = self.image.starts
-        vouched = bytearray(self.image.vouched)
+        image = self.image
+        vouched = bytearray(image.vouched)
         for held, directory in changes:
             index = self.position[directory]
-            start, end = WIDTH * starts[index], WIDTH * starts[index + 1]
-            size = end - start
-            vouched[start:end] = held if held and len(held) == size else MISSING * (size // WIDTH)
+            vouched[_span(image, index)] = _stored(
+                held, image.starts[index + 1] - image.starts[index]
+            )
         return bytes(vouched)
+
+
+def _span(image: Image, index: int) -> slice:
+    """Where the stamps of the files of the image's directory `index` are in its `vouched`."""
+    return slice(WIDTH * image.starts[index], WIDTH * image.starts[index + 1])
+
+
+def _stored(held: Optional[bytes], count: int) -> bytes:
+    """What the image holds for a directory of `count` files whose `vouched` is `held`."""
+    return held if held and len(held) == WIDTH * count else MISSING * count
 
 
 def names(image: Image, index: int) -> tuple[str, ...]:
@@ -94,7 +103,7 @@ def decoded(rows: Iterable[tuple[object, object]]) -> Optional[Image]:
         and isinstance(vouched, bytes)
     ):
         return None
-    names = dirs.split("\0")
+    directories = dirs.split("\0")
     starts = array.array("q", [0])
     try:
         sizes = array.array("q", counts)
@@ -104,13 +113,13 @@ def decoded(rows: Iterable[tuple[object, object]]) -> Optional[Image]:
         starts.append(starts[-1] + size)
     paths = files.split("\0") if starts[-1] else []
     if not (
-        len(sizes) == len(names)
-        and len(stamps) == 24 * len(names)
+        len(sizes) == len(directories)
+        and len(stamps) == 24 * len(directories)
         and len(paths) == starts[-1]
         and len(vouched) == WIDTH * len(paths)
     ):
         return None
-    return Image(names, stamps, starts, paths, vouched)
+    return Image(directories, stamps, starts, paths, vouched)
 
 
 def encoded(
@@ -130,8 +139,7 @@ def encoded(
         counts.append(len(names))
         prefix = f"{directory}/" if directory else ""
         files.extend(prefix + name for name in names)
-        held = vouched.get(directory)
-        packed.append(held if held and len(held) == WIDTH * len(names) else MISSING * len(names))
+        packed.append(_stored(vouched.get(directory), len(names)))
     return list(
         zip(
             PARTS,
@@ -157,7 +165,7 @@ def groups(image: Image, base: str) -> list[Group]:
 
 def accepted(image: Image, stats: list[Optional[bytes]]) -> Optional[Accepted]:
     """The image with its files' stamps now, if every directory's stat is the one it holds."""
-    stamps, vouched, starts = image.stamps, image.vouched, image.starts
+    stamps, vouched = image.stamps, image.vouched
     now: list[bytes] = []
     held: list[int] = []
     changed: set[str] = set()
@@ -172,7 +180,7 @@ def accepted(image: Image, stats: list[Optional[bytes]]) -> Optional[Accepted]:
         files = packed[WIDTH:]
         now.append(files)
         if files:
-            if files == vouched[WIDTH * starts[index] : WIDTH * starts[index + 1]]:
+            if files == vouched[_span(image, index)]:
                 held.append(index)
             else:
                 changed.add(image.dirs[index])
