@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypeVar
 
 from . import prefilter
@@ -27,7 +26,7 @@ _NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 _CLASS = re.compile(rb"class[ \t]+(" + _NAME + rb")")
 _TABLENAME = re.compile(rb"__tablename__\s*=\s*['\"]([^'\"\n]+)['\"]")
 _TABLE_CALL = re.compile(rb"Table\(\s*['\"]([^'\"\n]+)['\"]")
-_FROM_IMPORT = re.compile(rb"from[ \t]+([\w.]+)[ \t]+import\b")
+_FROM = re.compile(rb"[ \t]*from[ \t]+([\w.]+)[ \t]+")  # what precedes `import` on its line
 _IMPORT = re.compile(rb"import[ \t]+([\w. \t,]+)")
 _WORD_BYTE = re.compile(rb"\w")
 _MAPPED_CLASS = rb"\s*\(\s*(?:[\w.]+\.)?(" + _NAME + rb")"
@@ -39,6 +38,7 @@ _MAPPER = re.compile(rb"mapper" + _MAPPED_CLASS)
 # reads: it parses only the files that hold one.
 CHECKED_ARGUMENTS = ("back_populates", "backref", "secondary")
 WORDS = (*CHECKED_ARGUMENTS, "Table", "__tablename__")
+_WORDS = tuple((word, word.encode()) for word in WORDS)
 
 
 class ClassFacts(NamedTuple):
@@ -104,9 +104,9 @@ def class_facts(data: bytes) -> ClassFacts:
         name = match.group(1).decode("utf-8", "replace")
         found[name] = found.get(name, False) or bool(indent)
     imperative = _imperative(data) if b"map_imperatively" in data or b"mapper" in data else ()
-    words = tuple(w for w in WORDS if w.encode() in data)
+    words = tuple(word for word, spelled in _WORDS if spelled in data)
     return ClassFacts(
-        tuple(found.items()), imperative, _tables(data), _absolute_imports(data), words
+        tuple(found.items()), imperative, _tables(data, words), _absolute_imports(data), words
     )
 
 
@@ -121,12 +121,13 @@ def _word_starts(data: bytes, match: re.Match[bytes]) -> bool:
     return not _WORD_BYTE.fullmatch(data[match.start() - 1 : match.start()])
 
 
-def _tables(data: bytes) -> tuple[str, ...]:
-    """`__tablename__ = "x"` and `Table("x", ...)` (after a word boundary), in file order."""
+def _tables(data: bytes, words: tuple[str, ...]) -> tuple[str, ...]:
+    """`__tablename__ = "x"` and `Table("x", ...)` (after a word boundary), in file order
+    (`words`: those of WORDS the bytes hold, so they are not searched for again)."""
     found: list[tuple[int, bytes]] = []
-    if b"__tablename__" in data:
+    if "__tablename__" in words:
         found += [(m.start(), m.group(1)) for m in _TABLENAME.finditer(data)]
-    if b"Table(" in data:
+    if "Table" in words and b"Table(" in data:
         found += [
             (m.start(), m.group(1)) for m in _TABLE_CALL.finditer(data) if _word_starts(data, m)
         ]
@@ -134,26 +135,33 @@ def _tables(data: bytes) -> tuple[str, ...]:
 
 
 def _absolute_imports(data: bytes) -> tuple[str, ...]:
-    """Absolute module names of the import statements that start a line, in file order."""
-    statements: list[tuple[int, list[bytes]]] = []
-    for match in _FROM_IMPORT.finditer(data):
-        if _line_indent(data, match.start()) is not None:
-            statements.append((match.start(), [match.group(1)]))
-    for match in _IMPORT.finditer(data):
-        if _line_indent(data, match.start()) is not None:
-            statements.append((match.start(), match.group(1).split(b",")))
+    """Absolute module names of the import statements that start a line, in file order. Every
+    such statement holds `import`: one search for it, and the line before each tells the
+    statement (`from m import` or `import m`) from any other use of the word."""
     found: dict[str, None] = {}
-    for _, names in sorted(statements):
+    at = data.find(b"import")
+    while at != -1:
+        line_start = max(data.rfind(b"\n", 0, at), data.rfind(b"\r", 0, at)) + 1
+        names: list[bytes] = []
+        if not data[line_start:at].strip(b" \t"):
+            statement = _IMPORT.match(data, at)
+            if statement:
+                names = statement.group(1).split(b",")
+        elif not _WORD_BYTE.match(data, at + len(b"import")):  # `import\b`
+            statement = _FROM.fullmatch(data, line_start, at)
+            if statement:
+                names = [statement.group(1)]
         for name in names:
             module = name.split()[0] if name.split() else b""
             if module and not module.startswith(b"."):
                 found[module.decode("utf-8", "replace")] = None
+        at = data.find(b"import", at + len(b"import"))
     return tuple(found)
 
 
 def scan_file(path: str) -> FileScan:
     try:
-        data, result = read_regular(Path(path))
+        data, result = read_regular(path)
     except IsADirectoryError:
         return FileScan(error="is a directory, not a file", facts=None)
     except (OSError, RuntimeError) as exc:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from .cache import CLASS, IMPERATIVE, IMPORT, TABLE, WORD, FactCache
-from .fileio import read_bytes
+from .fileio import PathLike, read_bytes
 from .filescan import ClassFacts, FileScan, scan_files
 from .parallel import Workers
 from .scan import ImportStmt, ModuleInfo, scan_module
@@ -65,7 +65,7 @@ _INDEXED = 3  # name parts the module index is keyed by
 _LOOKED_UP_ALONE = 32  # questions about module names answered without an index
 
 
-def parse_file(path: Path) -> Optional[ast.Module]:
+def parse_file(path: PathLike) -> Optional[ast.Module]:
     """The file's syntax tree, or None if it cannot be read or parsed."""
     try:
         return parse_python(read_bytes(path))
@@ -75,7 +75,7 @@ def parse_file(path: Path) -> Optional[ast.Module]:
 
 def summary(path: str) -> Optional[ModuleInfo]:
     """A module's summary (here, or in a worker); None if the file cannot be read or parsed."""
-    tree = parse_file(Path(path))
+    tree = parse_file(path)
     return None if tree is None else scan_module(tree, keep_tree=False)
 
 

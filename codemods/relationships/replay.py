@@ -83,7 +83,7 @@ def inputs(
             stamp = stamp_of(os.stat(path))
             # A file changed within a second may change again unseen by its stat: its bytes
             # tell instead.
-            versions.append(content_digest(read_bytes(Path(path))) if cache.racy(stamp) else stamp)
+            versions.append(content_digest(read_bytes(path)) if cache.racy(stamp) else stamp)
     except OSError:
         return None
     listed = list(files.items())
@@ -165,7 +165,7 @@ def _aged(run: Inputs, index: int, then: bytes) -> bool:
     ):
         return False
     try:
-        data, result = read_regular(Path(run.files[index][1]))
+        data, result = read_regular(run.files[index][1])
     except (OSError, RuntimeError):
         return False
     # The bytes must be those of the stat the inputs name.
@@ -178,7 +178,7 @@ def _aged(run: Inputs, index: int, then: bytes) -> bool:
 def _scans_as_before(run: Inputs, index: int, records: bytes, cache: FactCache) -> bool:
     """Whether a file a report needed the scan of only scans as it did then."""
     try:
-        data, result = read_regular(Path(run.files[index][1]))
+        data, result = read_regular(run.files[index][1])
     except (OSError, RuntimeError):
         return False
     stamp = stamp_of(result)
