@@ -67,12 +67,23 @@ class _Event:
     star: bool = False
 
 
+class _Step(NamedTuple):
+    """One step of running a module of the cycle: run these modules of it (outermost package
+    first), then bind these names, or take them `from <module>` (one of the cycle)."""
+
+    runs: tuple[str, ...]
+    names: tuple[str, ...]
+    module: Optional[str] = None
+    subs: tuple[Optional[str], ...] = ()  # the submodule each name is, if it is one
+    star: bool = False
+    line: float = 0
+
+
 @dataclass
 class _State:
     """One simulated import: which modules of the cycle have run, which are running, what each
-    has bound."""
+    has bound (the cycle is the modules with steps)."""
 
-    cycle: set[str]
     done: set[str] = field(default_factory=set)
     running: set[str] = field(default_factory=set)
     names: dict[str, set[str]] = field(default_factory=dict)
@@ -250,8 +261,9 @@ class Registration:
                 return (
                     f"a cycle of {len(cycle)} modules is more than the {MAX_CYCLE} the tool proves"
                 )
+            steps = {module: self._steps(module, cycle) for module in cycle}
             for entry in sorted(cycle):
-                failure = self._simulate(entry, cycle)
+                failure = self._simulate(entry, steps)
                 if failure is not None:
                     return f"importing {self._name(entry)} first: {failure}"
             return None
@@ -280,58 +292,90 @@ class Registration:
         bit = self.bit(file)
         return {file} | {m for m in self.members(forward) if self._reach(m) & bit}
 
+    def _steps(self, file: str, cycle: set[str]) -> list[_Step]:
+        """The module's events as an import of the cycle meets them, worked out once for every
+        simulation of the cycle. An import runs only the modules of the cycle it reaches: one
+        outside it runs whole at once (it cannot import one inside), so it is not followed, and
+        `from` it takes names it has bound all along or runs the submodules it names. The
+        bindings between two imports are one step."""
+        steps: list[_Step] = []
+        for event in self._events(file):
+            runs = tuple(r for r in event.chain if r in cycle)
+            module, names = event.module, event.names
+            if module is not None and module not in cycle:
+                have = self._all_names(module)
+                if event.star:
+                    names = tuple(n for n in have if not n.startswith("_"))
+                else:
+                    wanted = (self.project.submodule(module, n) for n in names if n not in have)
+                    runs += tuple(sub for sub in wanted if sub is not None and sub in cycle)
+                    names = ()
+                module = None
+            if module is None:
+                last = steps[-1] if steps else None
+                if last is not None and not runs and last.module is None:
+                    steps[-1] = last._replace(names=last.names + names)
+                else:
+                    steps.append(_Step(runs, names))
+                continue
+            subs = tuple(self.project.submodule(module, n) for n in names)
+            steps.append(_Step(runs, names, module, subs, event.star, event.line))
+        return steps
+
     def _name(self, file: str) -> str:
         return display_name(self.project, file, import_root(self.project, file, file))
 
-    def _simulate(self, entry: str, cycle: set[str]) -> Optional[str]:
-        """Run the import of `entry` over the modules' facts. A module outside the cycle cannot
-        import one inside it, so it runs whole at once: all its names bound."""
-        state = _State(cycle)
+    def _simulate(self, entry: str, steps: dict[str, list[_Step]]) -> Optional[str]:
+        """Run the import of `entry` over the steps of the cycle's modules (`_steps`). A module
+        outside the cycle cannot import one inside it, so it runs whole at once: all its names
+        bound."""
+        state = _State()
         try:
             for file in self.entry_chain(entry):
-                self._run(file, state)
+                self._run(file, state, steps)
         except _ImportFailed as failed:
             return str(failed)
         except RecursionError:
             return "imports nested too deeply to follow"
         return None
 
-    def _run(self, file: str, state: _State) -> None:
+    def _run(self, file: str, state: _State, steps: dict[str, list[_Step]]) -> None:
         """Run a module of the cycle (one outside it runs whole at once: all its names bound
         whenever it is asked for, so it is not followed)."""
-        cycle, done, running = state.cycle, state.done, state.running
-        if file in done or file in running or file not in cycle:
+        done, running = state.done, state.running
+        if file in done or file in running or file not in steps:
             return
         running.add(file)
         bound = state.names.setdefault(file, set())
-        for event in self._events(file):
-            for runs in event.chain:
-                if runs in cycle and runs not in done and runs not in running:
-                    self._run(runs, state)
-            if event.module is not None:
-                self._from_import(file, event, state)
+        for step in steps[file]:
+            for runs in step.runs:
+                if runs not in done and runs not in running:
+                    self._run(runs, state, steps)
+            if step.module is None:
+                bound.update(step.names)
             else:
-                bound.update(event.names)
+                self._from_import(file, step, state, steps)
         running.discard(file)
         done.add(file)
 
-    def _from_import(self, file: str, event: _Event, state: _State) -> None:
-        module = event.module
+    def _from_import(
+        self, file: str, step: _Step, state: _State, steps: dict[str, list[_Step]]
+    ) -> None:
+        module = step.module
         assert module is not None
-        # The module has run (the event's chain ends with it), or is running, in the cycle.
-        have = state.names.get(module, set()) if module in state.cycle else self._all_names(module)
-        if event.star:
+        # The module of the cycle has run (the step's runs end with it), or is running.
+        have = state.names.get(module, set())
+        if step.star:
             state.names[file].update(n for n in have if not n.startswith("_"))
             return
-        for name in event.names:
+        for name, sub in zip(step.names, step.subs):
             if name in have:
                 continue
-            sub = self.project.submodule(module, name)
             if sub is not None:
-                self._run(sub, state)
+                self._run(sub, state, steps)
             elif module in state.running:
                 raise _ImportFailed(
-                    f"{self._name(file)} line {int(event.line)}: cannot import name {name!r} "
+                    f"{self._name(file)} line {int(step.line)}: cannot import name {name!r} "
                     f"from partially initialized module {self._name(module)}"
                 )
 
