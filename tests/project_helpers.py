@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import os
 import subprocess
 import sys
@@ -160,3 +162,19 @@ def run_python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+def plain(value: object) -> object:
+    """The value as data that compares by content (syntax nodes by their dump)."""
+    if isinstance(value, ast.AST):
+        return ast.dump(value, include_attributes=True)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return type(value).__name__, fields
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__, [plain(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return value

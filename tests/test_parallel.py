@@ -19,7 +19,7 @@ from codemods.relationships.parallel import Result, Workers, cores
 from codemods.relationships.project import Project
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
 from codemods.relationships.transform import fix_source
-from tests.project_helpers import BASE_PROJECT, SEED, write_project
+from tests.project_helpers import BASE_PROJECT, SEED, plain, write_project
 
 
 def _square(value: int) -> int:
@@ -178,3 +178,33 @@ def test_a_decided_file_lets_go_of_the_names_only_its_decisions_ask_about(tmp_pa
     for asked in (info.loaded_names, info.annotation_names):
         with pytest.raises(RuntimeError, match="after forget_own_names"):
             asked()  # never answered wrongly from a summary that no longer holds them
+
+
+def test_an_analysis_arrives_from_a_worker_with_one_module_scope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The references' module scope is their summary's bindings: sent once, and one dictionary
+    again in this process, equal to what an analysis made here holds."""
+    from codemods.relationships.analysis import Job, analyse
+    from codemods.relationships.find import Reference
+    from codemods.relationships.qualify import Resolver
+
+    source = SEED.replace(
+        "from core.database import Base\n",
+        "from core.database import Base\nfrom ecommerce.models import Subscription\n",
+    ).replace('relationship("ecommerce.models.Subscription")', 'relationship("Subscription")')
+    write_project(tmp_path, {**BASE_PROJECT, "saas/models.py": source})
+    job = Job("saas/models.py", source, True, False)
+    project = Project(tmp_path, project_files(tmp_path))
+    monkeypatch.setattr(analysis, "_PROJECT", project)
+    monkeypatch.setattr(analysis, "_RESOLVER", None)
+    packed = analysis._analyse_in_worker(job)
+    arrived = packed.unpack()
+    here = analyse(job, Project(tmp_path, project_files(tmp_path)), Resolver(project))
+    references = [f for f in arrived.found if isinstance(f, Reference)]
+    assert references and arrived.info is not None and here.info is not None
+    assert all(ref.scopes[-1] is arrived.info.bindings for ref in references)
+    assert plain([r.scopes for r in references]) == plain(
+        [r.scopes for r in here.found if isinstance(r, Reference)]
+    )
+    assert "Subscription" in arrived.info.bindings

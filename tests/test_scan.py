@@ -5,7 +5,6 @@ parent pickled, its records in their own compact way: it must arrive the same.""
 from __future__ import annotations
 
 import ast
-import dataclasses
 import pickle
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import hypothesmith
 import pytest
 from hypothesis import given
+from project_helpers import plain
 from test_fuzz import fuzz_settings
 
 from codemods.relationships.scan import loaded_names, scan_module
@@ -92,22 +92,6 @@ def test_generated_programs_read_the_same_names_both_ways(program: str) -> None:
     assert loaded_names(tree) == _walked(tree)
 
 
-def _plain(value: object) -> object:
-    """The value as data that compares by content (syntax nodes by their dump)."""
-    if isinstance(value, ast.AST):
-        return ast.dump(value, include_attributes=True)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return type(value).__name__, fields
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value).__name__, [_plain(v) for v in value]
-    if isinstance(value, frozenset):
-        return sorted(value)
-    return value
-
-
 def test_a_summary_arrives_from_a_worker_as_it_was_made() -> None:
     sources = sorted((REPO / "codemods").rglob("*.py")) + sorted((REPO / "backend").rglob("*.py"))
     kinds: set[str] = set()
@@ -115,7 +99,7 @@ def test_a_summary_arrives_from_a_worker_as_it_was_made() -> None:
         info = scan_module(ast.parse(path.read_bytes()))
         info.summarise()
         sent = pickle.loads(pickle.dumps(info, pickle.HIGHEST_PROTOCOL))
-        assert _plain(sent) == _plain(info), path
+        assert plain(sent) == plain(info), path
         for bounds in info.bindings.values():
             kinds.update(type(b.binding).__name__ for b in bounds)
     assert kinds == {"ImportedName", "ImportedModule", "Defined"}  # every kind of binding seen

@@ -65,8 +65,20 @@ def _analyse_in_worker(job: Job) -> Packed:
         _PROJECT.keep_at_most(WORKER_SUMMARIES)
     _PROJECT.reads = set()  # what the parent read, it knows; these it must be told
     analysis = analyse(job, _PROJECT, _RESOLVER)
+    if analysis.info is not None:
+        _module_scopes(analysis.found, analysis.info.bindings, None)
     rest = analysis._replace(info=None, reads=tuple(_PROJECT.reads))
     return Packed(pickle.dumps(analysis.info, _PROTOCOL), pickle.dumps(rest, _PROTOCOL))
+
+
+def _module_scopes(found: Sequence[Found], scope: object, new: object) -> None:
+    """Each reference's module scope (the last of its scopes) that is `scope`, made `new`. A
+    reference's module scope is its summary's bindings: the worker sends them once, with the
+    summary (None in their place), and the parent puts them back, one dictionary for both."""
+    for ref in found:
+        scopes = getattr(ref, "scopes", None)
+        if scopes and scopes[-1] is scope:
+            scopes[-1] = new
 
 
 class Packed(NamedTuple):
@@ -83,6 +95,8 @@ class Packed(NamedTuple):
     def with_info(self, info: Optional[ModuleInfo]) -> Analysis:
         """The analysis, with the summary unpacked before."""
         analysis: Analysis = pickle.loads(self.rest)
+        if info is not None:
+            _module_scopes(analysis.found, None, info.bindings)
         return analysis._replace(info=info)
 
 
