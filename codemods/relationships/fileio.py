@@ -17,9 +17,10 @@ def read_bytes(path: PathLike) -> bytes:
 
 # Opening never waits (a named pipe would block until a writer came) nor takes a terminal, and
 # nothing is translated (Windows).
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _READ_FLAGS = (
     os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
+    | _NONBLOCK
     | getattr(os, "O_NOCTTY", 0)
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_BINARY", 0)
@@ -37,6 +38,8 @@ def read_regular(path: PathLike) -> tuple[bytes, os.stat_result]:
             raise IsADirectoryError(21, "is a directory", os.fspath(path))
         if not stat.S_ISREG(result.st_mode):
             raise OSError(0, "not a regular file", os.fspath(path))
+        if _NONBLOCK:
+            os.set_blocking(fd, True)  # no file system may answer a read with "not yet"
         chunks = []
         want = result.st_size + 1  # one read for the whole file, if its size holds
         while True:
