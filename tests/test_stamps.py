@@ -145,8 +145,13 @@ def test_a_late_worker_s_share_is_taken_by_this_process(
 ) -> None:
     """A worker that starts late finds its share taken, from its far end, by this process."""
     here: list[int] = []
-    packed = stamps._packed
-    monkeypatch.setattr(stamps, "_packed", lambda group: here.append(1) or packed(group))
+    packed = stamps._Inside.packed
+
+    def counted(inside: stamps._Inside, group: Group) -> Optional[bytes]:
+        here.append(1)
+        return packed(inside, group)
+
+    monkeypatch.setattr(stamps._Inside, "packed", counted)
     monkeypatch.setattr(stamps, "_worker", _late(stamps._worker, 0.5))
     monkeypatch.setattr(stamps, "_cores", lambda: 2)
     assert packed_stamps(groups) == _one_by_one(groups)
@@ -191,3 +196,44 @@ def test_shares_are_runs_of_about_as_many_names(
 ) -> None:
     groups = [("", ("n",) * size) for size in sizes]
     assert stamps._shares(groups, sum(sizes), workers) == expected
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_the_stats_are_taken_from_inside_each_directory_and_this_process_moves_back(
+    groups: list[Group], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forked: bool
+) -> None:
+    if forked:
+        monkeypatch.setattr(stamps, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(stamps, "_cores", lambda: 2)
+    else:
+        monkeypatch.setattr(stamps, "PARALLEL_FROM", 10**9)
+    moves: list[str] = []
+    chdir = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda path: moves.append(path) or chdir(path))
+    monkeypatch.chdir(tmp_path / "pkg1")
+    (tmp_path / "pkg1/pkg2").mkdir()
+    (tmp_path / "pkg1/pkg2/m0.py").write_text("")
+    relative = [("pkg2/", ("m0.py",))]  # a directory given relative to where the run is
+    expected = _one_by_one([*groups, *relative, *groups])
+    assert expected[len(groups)] is not None
+    assert packed_stamps([*groups, *relative, *groups]) == expected
+    assert os.getcwd() == str(tmp_path / "pkg1")
+    assert "pkg2/" not in moves
+    assert moves, "this process moved into the directories of its share"
+
+
+def test_a_process_with_other_threads_never_moves(
+    groups: list[Group], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stamps, "PARALLEL_FROM", 10**9)
+    moves: list[str] = []
+    monkeypatch.setattr(os, "chdir", lambda path: moves.append(path))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert packed_stamps(groups) == _one_by_one(groups)
+    finally:
+        stop.set()
+        other.join()
+    assert moves == []

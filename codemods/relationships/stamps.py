@@ -32,21 +32,62 @@ def packed_stamps(groups: Sequence[Group], parallel: bool = True) -> list[Option
     total = sum(len(names) for _, names in groups)
     workers = _cores() if parallel and total >= PARALLEL_FROM and _can_fork() else 1
     if workers == 1:
-        return [_packed(group) for group in groups]
+        with _Inside() as inside:
+            return [inside.packed(group) for group in groups]
     return _forked(groups, _shares(groups, total, workers))
 
 
-def _packed(group: Group) -> Optional[bytes]:
-    directory, names = group
-    stat = os.stat
-    stamps = array.array("q")
-    try:
-        for name in names:  # the stat's fields, without a tuple per path
-            now = stat(directory + name)
-            stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
-    except (OSError, OverflowError, ValueError):
-        return None
-    return stamps.tobytes()
+class _Inside:
+    """Stats each group's names from inside its directory: the kernel then looks up the parts
+    of the name, not every part of the directory's absolute path again (about a sixth of the
+    time of a stat). The working directory is the whole process's: only a process with no
+    other thread moves, and it moves back when done."""
+
+    def __init__(self) -> None:
+        self._at: Optional[str] = None
+        self._back: Optional[int] = None
+
+    def __enter__(self) -> _Inside:
+        threading = sys.modules.get("threading")  # not imported: no other thread
+        if hasattr(os, "fchdir") and (threading is None or threading.active_count() == 1):
+            try:
+                self._back = os.open(".", os.O_RDONLY)
+            except OSError:
+                pass  # a working directory that cannot be opened: the stats take whole paths
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._back is not None:
+            try:
+                os.fchdir(self._back)
+            finally:
+                os.close(self._back)
+
+    def packed(self, group: Group) -> Optional[bytes]:
+        directory, names = group
+        prefix = directory
+        if self._back is not None and directory != self._at:
+            try:
+                if os.path.isabs(directory):
+                    os.chdir(directory)
+                    self._at = directory
+                elif self._at is not None:
+                    os.fchdir(self._back)  # a relative path is taken from where the run is
+                    self._at = None
+            except OSError:
+                self._at = None  # by whole paths: they fail as the move did
+                os.fchdir(self._back)
+        if self._at == directory:
+            prefix = ""
+        stat = os.stat
+        stamps = array.array("q")
+        try:
+            for name in names:  # the stat's fields, without a tuple per path
+                now = stat(prefix + name or ".")  # "": the directory itself
+                stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
+        except (OSError, OverflowError, ValueError):
+            return None
+        return stamps.tobytes()
 
 
 def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
@@ -87,26 +128,27 @@ def _forked(groups: Sequence[Group], shares: list[range]) -> list[Optional[bytes
             _worker(groups, share, shared, offsets, stamps_at)
         children.append((pid, share))
     results: list[Optional[bytes]] = [None] * count
-    for index in shares[0]:
-        results[index] = _packed(groups[index])
-    taken: set[int] = set()  # a group both took is this process's
-    for _, share in children:
-        for index in reversed(share):
-            if shared[index]:
-                break
-            shared[index] = 2
-            results[index] = _packed(groups[index])
-            taken.add(index)
-    for pid, share in children:
-        cleanly = pid >= 0 and _exited_cleanly(pid)
-        for index in share:
-            if index in taken:
-                continue
-            if not cleanly:
-                results[index] = _packed(groups[index])
-            elif shared[count + index]:
-                start = stamps_at + offsets[index]
-                results[index] = shared[start : stamps_at + offsets[index + 1]]
+    with _Inside() as inside:
+        for index in shares[0]:
+            results[index] = inside.packed(groups[index])
+        taken: set[int] = set()  # a group both took is this process's
+        for _, share in children:
+            for index in reversed(share):
+                if shared[index]:
+                    break
+                shared[index] = 2
+                results[index] = inside.packed(groups[index])
+                taken.add(index)
+        for pid, share in children:
+            cleanly = pid >= 0 and _exited_cleanly(pid)
+            for index in share:
+                if index in taken:
+                    continue
+                if not cleanly:
+                    results[index] = inside.packed(groups[index])
+                elif shared[count + index]:
+                    start = stamps_at + offsets[index]
+                    results[index] = shared[start : stamps_at + offsets[index + 1]]
     shared.close()
     return results
 
@@ -122,11 +164,12 @@ def _worker(
     the parent took, and exit (never return)."""
     code = 1
     try:
+        inside = _Inside().__enter__()  # never moved back: the worker exits
         for index in share:
             if shared[index]:  # the parent takes the rest
                 break
             shared[index] = 1
-            packed = _packed(groups[index])
+            packed = inside.packed(groups[index])
             if packed is not None:
                 start = stamps_at + offsets[index]
                 shared[start : start + len(packed)] = packed
