@@ -88,9 +88,16 @@ def test_few_files_are_stat_ed_here(groups: list[Group], forks_counted: list[int
     assert forks_counted == []
 
 
-def test_a_process_with_threads_is_not_forked(
-    groups: list[Group], always_forked: None, forks_counted: list[int]
+def test_a_process_with_threads_is_not_forked_nor_moved(
+    groups: list[Group],
+    always_forked: None,
+    forks_counted: list[int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Another thread could hold a lock a worker would need, or take a path from where the
+    process is: the stats are all made here, by whole paths."""
+    moves: list[str] = []
+    monkeypatch.setattr(os, "chdir", lambda path: moves.append(path))
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
@@ -100,6 +107,7 @@ def test_a_process_with_threads_is_not_forked(
         stop.set()
         thread.join()
     assert forks_counted == []
+    assert moves == []
 
 
 def test_a_worker_that_cannot_start_costs_time_only(
@@ -220,20 +228,3 @@ def test_the_stats_are_taken_from_inside_each_directory_and_this_process_moves_b
     assert os.getcwd() == str(tmp_path / "pkg1")
     assert "pkg2/" not in moves
     assert moves, "this process moved into the directories of its share"
-
-
-def test_a_process_with_other_threads_never_moves(
-    groups: list[Group], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(stamps, "PARALLEL_FROM", 10**9)
-    moves: list[str] = []
-    monkeypatch.setattr(os, "chdir", lambda path: moves.append(path))
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert packed_stamps(groups) == _one_by_one(groups)
-    finally:
-        stop.set()
-        other.join()
-    assert moves == []
