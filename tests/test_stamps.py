@@ -213,6 +213,7 @@ def test_the_stats_are_taken_from_inside_each_directory_and_this_process_moves_b
     if forked:
         monkeypatch.setattr(stamps, "PARALLEL_FROM", 1)
         monkeypatch.setattr(stamps, "_cores", lambda: 2)
+        monkeypatch.setattr(stamps, "_worker", _late(stamps._worker, 0.3))  # this one takes some
     else:
         monkeypatch.setattr(stamps, "PARALLEL_FROM", 10**9)
     moves: list[str] = []
@@ -228,3 +229,52 @@ def test_the_stats_are_taken_from_inside_each_directory_and_this_process_moves_b
     assert os.getcwd() == str(tmp_path / "pkg1")
     assert "pkg2/" not in moves
     assert moves, "this process moved into the directories of its share"
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_meanwhile_runs_once_here_before_this_process_stats(
+    groups: list[Group],
+    always_forked: None,
+    forks_counted: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+) -> None:
+    """The other cores stat while this process does something else (a commit imports what
+    decides it), from where the run is."""
+    monkeypatch.setattr(stamps, "_cores", lambda: cores)
+    stat_ed_here: list[int] = []
+    packed = stamps._Inside.packed
+
+    def counted(inside: stamps._Inside, group: Group) -> Optional[bytes]:
+        stat_ed_here.append(os.getpid())
+        return packed(inside, group)
+
+    monkeypatch.setattr(stamps._Inside, "packed", counted)
+    calls: list[tuple[int, str, int, int]] = []
+    where = os.getcwd()
+
+    def meanwhile() -> None:
+        calls.append((os.getpid(), os.getcwd(), len(stat_ed_here), len(forks_counted)))
+
+    assert packed_stamps(groups, meanwhile=meanwhile) == _one_by_one(groups)
+    assert calls == [(os.getpid(), where, 0, cores - 1)]
+    assert os.getcwd() == where
+
+
+def test_what_meanwhile_raises_comes_once_the_workers_are_waited_for(
+    groups: list[Group],
+    always_forked: None,
+    forks_counted: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stamps, "_cores", lambda: 3)
+
+    def failing() -> None:
+        raise LookupError("meanwhile")
+
+    with pytest.raises(LookupError, match="meanwhile"):
+        packed_stamps(groups, meanwhile=failing)
+    assert len(forks_counted) == 2
+    for pid in forks_counted:
+        with pytest.raises(ChildProcessError):  # reaped: no zombie is left
+            os.waitpid(pid, os.WNOHANG)

@@ -308,12 +308,13 @@ class FactCache:
             self._vouched = {row[0]: row[8] for row in rows or () if isinstance(row[8], bytes)}
         return self._listings.get(relpath)
 
-    def stat_ahead(self, base: str) -> None:
+    def stat_ahead(self, base: str, meanwhile: Callable[[], object] = tuple) -> None:
         """Stat, on every core, each directory with a stored listing (`base`: the root, with its
         separator) and each of its files: the walk (`stamp`) and `unchanged` then take these
         stamps instead of stat'ing one by one. (A directory gone costs a stat that fails; one
         with no listing is stat'ed by the walk.) If the directories are all as the stored walk
-        holds them, the walk is that one (`unchanged_walk`)."""
+        holds them, the walk is that one (`unchanged_walk`). `meanwhile` is called while the
+        other cores stat (`packed_stamps`)."""
         self.use()
         image = tree.decoded(self._query("SELECT part, data FROM tree") or ())
         self._imaged = False  # none to take: this run's walk stores one (one taken is never asked)
@@ -324,10 +325,12 @@ class FactCache:
                 (f"{base}{relpath}/" if relpath else base, ("", *listing.files))
                 for relpath, listing in listings
             ]
-            for (relpath, listing), packed in zip(listings, packed_stamps(groups)):
+            for (relpath, listing), packed in zip(
+                listings, packed_stamps(groups, meanwhile=meanwhile)
+            ):
                 self._ahead(relpath, listing.files, packed)
             return
-        stats = packed_stamps(tree.groups(image, base))
+        stats = packed_stamps(tree.groups(image, base), meanwhile=meanwhile)
         self._accepted = tree.accepted(image, stats)
         if self._accepted is not None:
             self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}

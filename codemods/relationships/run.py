@@ -223,13 +223,19 @@ def _project(
     from .project import Project
 
     if listing is None and cache.enabled:
-        cache.stat_ahead(os.path.join(str(options.root), ""))
+        cache.stat_ahead(os.path.join(str(options.root), ""), meanwhile=_import_deciders)
     files = (
         project_files(options.root, cache if cache.enabled else None)
         if listing is None
         else listing
     )
     return Project(options.root, files, options.config.src, facts, workers, cache)
+
+
+def _import_deciders() -> None:
+    """The modules that decide and check the files: imported while other cores stat the
+    project's files, so that a commit in a large project does not wait for both."""
+    from . import analysis, decide, doctor, transform  # noqa: F401
 
 
 def _doctor_files(

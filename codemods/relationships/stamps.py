@@ -11,7 +11,7 @@ from __future__ import annotations
 import array
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
@@ -25,16 +25,20 @@ PARALLEL_FROM = 8192  # paths: below this, forking costs more than it saves
 Group = tuple[str, Sequence[str]]  # a directory (with its separator) and names in it
 
 
-def packed_stamps(groups: Sequence[Group], parallel: bool = True) -> list[Optional[bytes]]:
+def packed_stamps(
+    groups: Sequence[Group], parallel: bool = True, meanwhile: Callable[[], object] = tuple
+) -> list[Optional[bytes]]:
     """For each group, the `FIELDS` of the stat of each name in its directory, packed as 64-bit
     integers in the group's order ("" names the directory itself); None for a group with a
-    name that cannot be stat'ed."""
+    name that cannot be stat'ed. `meanwhile` is called once, in this process, while the
+    workers stat (before this process stats any)."""
     total = sum(len(names) for _, names in groups)
-    workers = _cores() if parallel and total >= PARALLEL_FROM and _can_fork() else 1
-    if workers == 1:
+    cores = _cores() if parallel and total >= PARALLEL_FROM and _can_fork() else 1
+    if cores == 1:
+        meanwhile()
         with _Inside() as inside:
             return [inside.packed(group) for group in groups]
-    return _forked(groups, _shares(groups, total, workers))
+    return _forked(groups, _shares(groups, total, cores - 1), meanwhile)
 
 
 class _Inside:
@@ -107,10 +111,12 @@ def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
     return shares
 
 
-def _forked(groups: Sequence[Group], shares: list[range]) -> list[Optional[bytes]]:
-    """This process stats the first share, a forked worker each other one; then this process
-    takes the workers' shares from their far ends until it meets them (a worker that starts
-    late, or runs slower, is not waited for)."""
+def _forked(
+    groups: Sequence[Group], shares: list[range], meanwhile: Callable[[], object]
+) -> list[Optional[bytes]]:
+    """A forked worker stats each share from its start; this process, once `meanwhile` is
+    done, takes each share from its far end until it meets the worker (one that starts late,
+    or runs slower, is not waited for)."""
     import mmap  # noqa: F811 (imported here: a small run never pays for it)
 
     # per group: a byte (1: a worker took it, 2: this process did), a byte (1: the worker wrote
@@ -122,15 +128,32 @@ def _forked(groups: Sequence[Group], shares: list[range]) -> list[Optional[bytes
     shared = mmap.mmap(-1, 2 * count + offsets[-1] or 1)
     stamps_at = 2 * count
     children: list[tuple[int, range]] = []
-    for share in shares[1:]:
+    for share in shares:
         pid = _fork()
         if pid == 0:
             _worker(groups, share, shared, offsets, stamps_at)
         children.append((pid, share))
     results: list[Optional[bytes]] = [None] * count
+    try:
+        meanwhile()  # from where this process is: it may import modules by relative path
+    finally:  # the workers are waited for whatever it does
+        _take_and_collect(groups, children, shared, offsets, results)
+        shared.close()
+    return results
+
+
+def _take_and_collect(
+    groups: Sequence[Group],
+    children: list[tuple[int, range]],
+    shared: mmap.mmap,
+    offsets: array.array[int],
+    results: list[Optional[bytes]],
+) -> None:
+    """Take each share from its far end until a group its worker took, then wait for the
+    workers and fill in what they wrote (or stat here what one that failed left)."""
+    count = len(groups)
+    stamps_at = 2 * count
     with _Inside() as inside:
-        for index in shares[0]:
-            results[index] = inside.packed(groups[index])
         taken: set[int] = set()  # a group both took is this process's
         for _, share in children:
             for index in reversed(share):
@@ -149,8 +172,6 @@ def _forked(groups: Sequence[Group], shares: list[range]) -> list[Optional[bytes
                 elif shared[count + index]:
                     start = stamps_at + offsets[index]
                     results[index] = shared[start : stamps_at + offsets[index + 1]]
-    shared.close()
-    return results
 
 
 def _worker(
