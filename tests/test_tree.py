@@ -36,16 +36,25 @@ def _later() -> int:
 
 
 def _commit(
-    directory: Path, root: Path, cores: int, monkeypatch: pytest.MonkeyPatch
+    directory: Path,
+    root: Path,
+    cores: int,
+    monkeypatch: pytest.MonkeyPatch,
+    given: tuple[str, ...] = (),
 ) -> tuple[list[str], set[str], bool]:
     """A commit's use of the cache: the walk, the files it vouches for (the others are read
-    and stored), and whether it took the stored walk."""
+    and stored, after the files `given`, which are read first), and whether it took the
+    stored walk."""
     base = f"{root}{os.sep}"
     cache = _cache(directory, started=_later())
+    read = {p for p in given if os.path.exists(base + p)}
+    for path in sorted(read):
+        cache.put_scan(path, stamp_of(os.stat(base + path)), SCAN)
     _stat_ahead(cache, base, cores, monkeypatch)
     files = _walked(root, cache)
-    found = cache.unchanged(files, base) or set()
-    for path in set(files) - found:
+    unvouched = cache.unvouched(frozenset(files), read, base)
+    found = set(files) - read - (set(files) if unvouched is None else unvouched)
+    for path in set(files) - found - read:
         cache.put_scan(path, stamp_of(os.stat(base + path)), SCAN)
     taken = cache.unchanged_walk() is not None
     cache.save(frozenset(files))
@@ -99,6 +108,14 @@ COMMITS = [
 ]
 
 
+GIVEN = [  # the files a commit reads first
+    pytest.param((), id="none-given"),
+    pytest.param(("pkg0/m5.py",), id="one-given"),
+    pytest.param(("pkg1/m7.py", "pkg0/m1.py", "pkg1/m3.py"), id="three-given"),
+]
+
+
+@pytest.mark.parametrize("given", GIVEN)
 @pytest.mark.parametrize("cores", AHEAD[1:])
 @pytest.mark.parametrize(("change", "taken"), COMMITS)
 def test_a_commit_from_the_stored_walk_finds_and_leaves_what_a_walk_does(
@@ -106,18 +123,23 @@ def test_a_commit_from_the_stored_walk_finds_and_leaves_what_a_walk_does(
     cores: int,
     change: Callable[[Path], object],
     taken: bool,
+    given: tuple[str, ...],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, _ = _filled(tmp_path, cores, monkeypatch)
     walked = _without_walk(tmp_path)
     change(root / "pkg1")
     plain = _cache(tmp_path / "plain", started=_later())
+    m3 = root / "pkg1/m3.py"
+    edited = {"pkg1/m3.py"} if m3.exists() and m3.read_text() == "x = 22\n" else set()
     for attempt in range(2):
-        files, found, took = _commit(tmp_path / "c", root, cores, monkeypatch)
+        files, found, took = _commit(tmp_path / "c", root, cores, monkeypatch, given)
         assert took == (taken or attempt == 1), "the stored walk is taken while it holds"
         assert files == _walked(root, plain)
+        if attempt == 0 and took:  # every file as it was stored, but the one edited
+            assert found == set(files) - set(given) - edited
         # the copy stores the walk it makes, and takes it the next time
-        assert (files, found, attempt == 1) == _commit(walked, root, cores, monkeypatch)
+        assert (files, found, attempt == 1) == _commit(walked, root, cores, monkeypatch, given)
         for table in ("files", "dirs"):
             assert _rows(tmp_path / "c", table) == _rows(walked, table)
     # the walk made without one stored it: the two agree on it too

@@ -36,7 +36,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
@@ -119,6 +119,8 @@ class FactCache:
         self._vouched: dict[str, bytes] = {}  # the stored `vouched` of each directory
         self._now: dict[str, bytes] = {}  # each directory's files' stamps now, packed
         self._found: set[str] = set()  # files this run found their trusted entries for
+        # and, from the stored walk (`unvouched`), all of these files but those
+        self._found_but: Optional[tuple[frozenset[str], set[str]]] = None
         # stat'ed ahead (`stat_ahead`): directories' stamps, and their files' names and stamps
         self._ahead_dirs: dict[str, tuple[int, int, int]] = {}
         self._ahead_files: dict[str, tuple[tuple[str, ...], bytes]] = {}
@@ -201,6 +203,52 @@ class FactCache:
         self._found.add(relpath)
         self._stamps[relpath] = stamp
         return decoded(found[1])
+
+    def unvouched(
+        self, files: frozenset[str], read: Collection[str], base: str
+    ) -> Optional[set[str]]:
+        """Which of the files (paths relative to `base`, a directory and its separator) not
+        among those `read` lack a trusted entry of exactly their stat now (None if the cache
+        cannot tell). A commit in a large project, where the stored walk holds and these are
+        a few, never builds the set of the others."""
+        self.use()
+        few = self._few_unvouched(files, read, base)
+        if few is not None:
+            return few
+        wanted = files.difference(read)
+        found = self.unchanged(wanted, base)
+        return None if found is None else set(wanted.difference(found))
+
+    def _few_unvouched(
+        self, files: frozenset[str], read: Collection[str], base: str
+    ) -> Optional[set[str]]:
+        """`unvouched`, from the stored walk (None if it cannot tell): when `files` are its
+        files, those of a directory whose files all have the stamps it vouches for are found
+        as `unchanged` finds them, unless one of them is read or stored by this run; the
+        others are looked up one by one."""
+        accepted = self._accepted
+        if accepted is None or self._preloaded is not None or self._found_but is not None:
+            return None
+        image = accepted.image
+        if len(files) != len(image.files) or not all(map(files.__contains__, image.files)):
+            return None
+        excluded = {p for p in (*read, *self._new) if p in files}
+        if len(files) - len(excluded) < _FEW_ENTRIES:
+            return None  # as `unchanged` does it: one by one
+        position, starts = accepted.position, image.starts
+        apart = {position[d] for d in accepted.changed}
+        apart.update(position[p.rpartition("/")[0]] for p in excluded)
+        rest = [
+            path
+            for index in sorted(apart)
+            for path in image.files[starts[index] : starts[index + 1]]
+            if path not in excluded
+        ]
+        if len(rest) >= _FEW_ENTRIES:
+            return None
+        missed = {p for p in rest if not self._has(p, base)}
+        self._found_but = (files, excluded | missed)
+        return missed.union(p for p in self._new if p in files and p not in read)
 
     def unchanged(self, files: Iterable[str], base: str) -> Optional[set[str]]:
         """Which of the files (paths relative to `base`, a directory and its separator) have a
@@ -549,7 +597,10 @@ class FactCache:
         if relpath in self._new:
             new = self._new[relpath][0]
             return new == stamp and not self.racy(new)
-        return relpath in self._found
+        if relpath in self._found:
+            return True
+        found_but = self._found_but
+        return found_but is not None and relpath in found_but[0] and relpath not in found_but[1]
 
     def _close(self) -> None:
         if self._db is not None:

@@ -120,7 +120,8 @@ class Project:
         self._importers: dict[str, list[str]] = {}
         self._words: dict[str, list[str]] = {}
         self._asked: dict[str, int] = {}
-        self._stored: frozenset[str] = frozenset()  # files whose facts the cache holds
+        # Whether the cache holds the facts of the files not read in this run (`_is_stored`).
+        self._storing = False
         self._stored_facts: dict[str, Optional[ClassFacts]] = {}
         self._looked_up: dict[tuple[int, str], list[tuple[str, int]]] = {}
         # The files whose bytes this process read beyond their scan: a report depends on all of
@@ -339,16 +340,24 @@ class Project:
             self._indexed = True
             self.cache.use()
             base = os.path.join(str(self.root), "")
-            missing = self.file_set.difference(self._facts)
-            self._stored = self._vouched(missing, base)
-            self._scan([(f, base + f) for f in sorted(missing - self._stored)])
+            unvouched = self._unvouched(base)
+            read = sum(1 for f in self._facts if f in self.file_set)
+            self._storing = len(self.file_set) - read > len(unvouched)
+            self._scan([(f, base + f) for f in sorted(unvouched)])
         return self._class_index
 
-    def _vouched(self, files: frozenset[str], base: str) -> frozenset[str]:
-        """The files whose cached facts hold as they are now."""
-        if not self.cache.enabled:
-            return frozenset()
-        return frozenset(self.cache.unchanged(files, base) or ())
+    def _unvouched(self, base: str) -> set[str]:
+        """The files not read in this run whose cached facts do not hold as they are now (once
+        they are read, every other file's facts are the cache's)."""
+        if self.cache.enabled:
+            found = self.cache.unvouched(self.file_set, self._facts.keys(), base)
+            if found is not None:
+                return found
+        return set(self.file_set.difference(self._facts))
+
+    def _is_stored(self, relpath: str) -> bool:
+        """Whether the file's facts are the cache's."""
+        return self._storing and relpath in self.file_set and relpath not in self._facts
 
     def _scan(self, files: list[tuple[str, str]]) -> None:
         """Scan the files and index the facts read in this run."""
@@ -380,7 +389,7 @@ class Project:
         """The cache's (path, flag) rows of a fact, for the files it vouches for. Ask for them
         before reading this run's indexes: if the cache fails under the run, the files it
         vouched for are read after all and indexed with the rest."""
-        if not self._stored:
+        if not self._storing:
             return []
         found = self._looked_up.get((kind, name))
         if found is None:
@@ -388,13 +397,14 @@ class Project:
             if rows is None:
                 self._unstore()
                 return []
-            found = [(p, flag) for p, flag in rows if p in self._stored]
+            found = [(p, flag) for p, flag in rows if self._is_stored(p)]
             self._looked_up[(kind, name)] = found
         return found
 
     def _unstore(self) -> None:
         base = os.path.join(str(self.root), "")
-        stored, self._stored = sorted(self._stored), frozenset()
+        stored = [f for f in self.files if self._is_stored(f)]
+        self._storing = False
         self._looked_up.clear()
         self._scan([(f, base + f) for f in stored])
 
@@ -409,7 +419,7 @@ class Project:
     def facts_of(self, relpath: str) -> Optional[ClassFacts]:
         """A file's scanned facts (None if it could not be read)."""
         self._index_classes()
-        if relpath not in self._stored:
+        if not self._is_stored(relpath):
             return self._facts.get(relpath)
         if relpath not in self._stored_facts:
             scan = FileScan.from_record(self.cache.stored_scan(relpath))
@@ -447,12 +457,12 @@ class Project:
     def class_names(self) -> list[str]:
         self._index_classes()
         names = set(self._class_index)
-        if self._stored:
+        if self._storing:
             rows = self.cache.names(CLASS)
             if rows is None:
                 self._unstore()
                 return sorted(self._class_index)
-            names.update(name for name, path in rows if path in self._stored)
+            names.update(name for name, path in rows if self._is_stored(path))
         return sorted(names)
 
     def files_defining(self, name: str) -> list[str]:
@@ -462,7 +472,7 @@ class Project:
         """Whether a `class <name>` statement of the file is indented (maybe in a def or class)."""
         self._index_classes()
         rows = self._rows(CLASS, name)
-        if relpath in self._stored:
+        if self._is_stored(relpath):
             return any(path == relpath and indented for path, indented in rows)
         return (name, relpath) in self._indented
 
