@@ -7,6 +7,7 @@ import array
 import os
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -278,3 +279,29 @@ def test_what_meanwhile_raises_comes_once_the_workers_are_waited_for(
     for pid in forks_counted:
         with pytest.raises(ChildProcessError):  # reaped: no zombie is left
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_stamp_that_does_not_fit_is_a_group_that_cannot_be_stat_ed(
+    groups: list[Group], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inode past 2**63 (some file systems): the group is looked at one by one instead."""
+    expected = [
+        None if "m2.py" in names else packed
+        for (_, names), packed in zip(groups, _one_by_one(groups))
+    ]
+    assert expected.count(None) > 1
+    stat = os.stat
+
+    def huge_inode(path: Any, **options: Any) -> Any:
+        found = stat(path, **options)
+        if not os.fspath(path).endswith("m2.py"):
+            return found
+        return types.SimpleNamespace(
+            st_mtime_ns=found.st_mtime_ns,
+            st_ctime_ns=found.st_ctime_ns,
+            st_size=found.st_size,
+            st_ino=found.st_ino + 2**63,
+        )
+
+    monkeypatch.setattr(os, "stat", huge_inode)
+    assert packed_stamps(groups) == expected

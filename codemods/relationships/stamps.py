@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import array
 import os
+import struct
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Optional
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 FIELDS = 4  # mtime_ns, ctime_ns, size, inode
 _WIDTH = FIELDS * 8  # bytes per path, packed
+_PACK = struct.Struct(f"{FIELDS}q").pack  # as an `array.array("q")` of them holds them
 PARALLEL_FROM = 8192  # paths: below this, forking costs more than it saves
 
 
@@ -83,15 +85,16 @@ class _Inside:
                 os.fchdir(self._back)
         if self._at == directory:
             prefix = ""
-        stat = os.stat
-        stamps = array.array("q")
+        stat, pack = os.stat, _PACK
+        stamps: list[bytes] = []
+        add = stamps.append
         try:
-            for name in names:  # the stat's fields, without a tuple per path
+            for name in names:
                 now = stat(prefix + name or ".")  # "": the directory itself
-                stamps.extend((now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
-        except (OSError, OverflowError, ValueError):
+                add(pack(now.st_mtime_ns, now.st_ctime_ns, now.st_size, now.st_ino))
+        except (OSError, OverflowError, ValueError, struct.error):
             return None
-        return stamps.tobytes()
+        return b"".join(stamps)
 
 
 def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
