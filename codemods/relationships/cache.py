@@ -127,6 +127,7 @@ class FactCache:
         self._stamps: dict[str, Stamp] = {}  # and their stamps, where looked up one by one
         self._imaged: Optional[bool] = None  # whether the cache holds a stored walk, once asked
         self._accepted: Optional[tree.Accepted] = None  # the stored walk, if it holds
+        self._walk: list[str] = []  # its files, sorted
 
     @property
     def key(self) -> str:
@@ -378,7 +379,14 @@ class FactCache:
             ):
                 self._ahead(relpath, listing.files, packed)
             return
-        stats = packed_stamps(tree.groups(image, base), meanwhile=meanwhile)
+        walk: list[str] = []
+
+        def sorting() -> None:
+            meanwhile()
+            walk[:] = sorted(image.files)  # as the walk gives it: ready if the image holds
+
+        stats = packed_stamps(tree.groups(image, base), meanwhile=sorting)
+        self._walk = walk
         self._accepted = tree.accepted(image, stats)
         if self._accepted is not None:
             self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}
@@ -397,7 +405,7 @@ class FactCache:
 
     def unchanged_walk(self) -> Optional[list[str]]:
         """The walk's files, if `stat_ahead` found every directory as the stored walk holds it."""
-        return None if self._accepted is None else self._accepted.image.files
+        return None if self._accepted is None else self._walk
 
     def walked(self, relpath: str, paths: list[str]) -> None:
         """The walk's paths of the directory's files: `unchanged` hands the same strings on

@@ -220,10 +220,10 @@ def _project(
     cache: FactCache,
     listing: Optional[list[str]] = None,
 ) -> Project:
-    from .project import Project
-
     if listing is None and cache.enabled:
         cache.stat_ahead(os.path.join(str(options.root), ""), meanwhile=_import_deciders)
+    from .project import Project  # a commit in a large project imports it while it stats
+
     files = (
         project_files(options.root, cache if cache.enabled else None)
         if listing is None
@@ -235,7 +235,7 @@ def _project(
 def _import_deciders() -> None:
     """The modules that decide and check the files: imported while other cores stat the
     project's files, so that a commit in a large project does not wait for both."""
-    from . import analysis, decide, doctor, transform  # noqa: F401
+    from . import analysis, decide, doctor, project, transform  # noqa: F401
 
 
 def _doctor_files(
