@@ -196,6 +196,9 @@ SHARES = [
     pytest.param([2, 2, 2], 3, [range(0, 1), range(1, 2), range(2, 3)], id="one-each"),
     pytest.param([4], 3, [range(0, 1)], id="more-cores-than-groups"),
     pytest.param([0, 5, 0, 5, 0], 2, [range(0, 2), range(2, 5)], id="empty-groups"),
+    pytest.param([3, 0, 9], 1, [range(0, 3)], id="one-worker"),
+    pytest.param([], 1, [], id="one-worker-no-groups"),
+    pytest.param([], 2, [], id="no-groups"),
 ]
 
 

@@ -231,7 +231,7 @@ class FactCache:
         if accepted is None or self._preloaded is not None or self._found_but is not None:
             return None
         image = accepted.image
-        if len(files) != len(image.files) or not all(map(files.__contains__, image.files)):
+        if len(files) != len(image.files) or not files.issuperset(image.files):
             return None
         excluded = {p for p in (*read, *self._new) if p in files}
         if len(files) - len(excluded) < _FEW_ENTRIES:

@@ -97,7 +97,7 @@ def project_files(root: Path, listings: Optional[Listings] = None) -> list[str]:
         start = len(os.path.join(str(root), ""))
         files = [path[start:] for path, _ in walk_entries(str(root))]
         return sorted(files if os.sep == "/" else [f.replace(os.sep, "/") for f in files])
-    return sorted(_walk_listed(str(root), listings))
+    return _walk_listed(str(root), listings)
 
 
 class Listing(NamedTuple):
@@ -123,14 +123,14 @@ class Listings(Protocol):
         """The directory's stamp, if it was stat'ed ahead (else the walk stats it)."""
 
     def unchanged_walk(self) -> Optional[list[str]]:
-        """The files of the whole walk, if every directory was found as it was when they were
-        last walked (else the walk is made)."""
+        """The files of the whole walk, sorted, if every directory was found as it was when
+        they were last walked (else the walk is made)."""
 
 
 def _walk_listed(root: str, listings: Listings) -> list[str]:
     unchanged = listings.unchanged_walk()
     if unchanged is not None:
-        return unchanged
+        return list(unchanged)  # sorted already
     base = os.path.join(root, "")
     files: list[str] = []
     stack = [""]
@@ -157,7 +157,7 @@ def _walk_listed(root: str, listings: Listings) -> list[str]:
         listings.walked(relpath, paths)
         files.extend(paths)
         stack.extend(prefix + name for name in listing.dirs)
-    return files
+    return sorted(files)
 
 
 def _listing(path: str, stamp: tuple[int, int, int], inner: bool) -> Optional[Listing]:

@@ -100,6 +100,8 @@ class _Inside:
 def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
     """The groups split into at most `workers` runs, none empty, of about as many names each:
     each run ends where its names come closest to the next `total / workers`."""
+    if workers == 1:
+        return [range(len(groups))] if groups else []
     shares: list[range] = []
     start, seen = 0, 0
     for index, (_, names) in enumerate(groups):

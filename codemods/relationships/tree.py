@@ -165,22 +165,23 @@ def groups(image: Image, base: str) -> list[Group]:
 
 def accepted(image: Image, stats: list[Optional[bytes]]) -> Optional[Accepted]:
     """The image with its files' stamps now, if every directory's stat is the one it holds."""
-    stamps, vouched = image.stamps, image.vouched
+    stamps, vouched, starts = image.stamps, image.vouched, image.starts
     now: list[bytes] = []
     held: list[int] = []
     changed: set[str] = set()
+    at = 0
     for index, packed in enumerate(stats):
-        at = 24 * index
-        if (
+        if (  # a directory's (mtime, ctime, inode): not its size
             packed is None
             or packed[:16] != stamps[at : at + 16]
             or packed[24:WIDTH] != stamps[at + 16 : at + 24]
         ):
             return None
+        at += 24
         files = packed[WIDTH:]
         now.append(files)
         if files:
-            if files == vouched[_span(image, index)]:
+            if files == vouched[WIDTH * starts[index] : WIDTH * starts[index + 1]]:
                 held.append(index)
             else:
                 changed.add(image.dirs[index])
