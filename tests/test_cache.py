@@ -929,24 +929,46 @@ def test_commit_after_a_whole_project_run_equals_cold(
         assert "FR201" in warm.stdout
 
 
-@pytest.mark.slow
-def test_a_commit_in_a_project_stat_ed_on_every_core_sees_an_edit_anywhere(
-    project_dir: Path,
-) -> None:
-    """With as many files as `stamps.PARALLEL_FROM`, a commit stats them in forked workers: an
-    edit far from the committed file (a second `Subscription`: the bare name is now ambiguous)
-    changes its report as it does a cold run's."""
+def _stored_walk(directory: Path) -> bool:
+    (database,) = directory.glob("facts-*.sqlite3")
+    with sqlite3.connect(database) as db:
+        parts = db.execute("SELECT count(*) FROM tree").fetchone()[0]
+    db.close()
+    return bool(parts)
+
+
+def _parallel_from() -> int:
     from codemods.relationships.stamps import PARALLEL_FROM
 
-    many = {f"app/part_{i // 200}/module_{i}.py": f"VALUE = {i}\n" for i in range(PARALLEL_FROM)}
+    return PARALLEL_FROM
+
+
+@pytest.mark.parametrize(
+    "count",
+    [
+        pytest.param(600, id="enough-to-vouch-by-directory"),
+        pytest.param(_parallel_from(), id="stat-ed-on-every-core", marks=pytest.mark.slow),
+    ],
+)
+def test_a_commit_in_a_large_project_sees_an_edit_anywhere(project_dir: Path, count: int) -> None:
+    """With enough files, a commit takes the stored walk and vouches for files by directory
+    (with as many as `stamps.PARALLEL_FROM`, it stats them in forked workers): an edit in
+    place far from the committed file (a second `Subscription`: the bare name is now
+    ambiguous) changes its report as it does a cold run's."""
+    many = {f"app/part_{i // 200}/module_{i}.py": f"VALUE = {i}\n" for i in range(count)}
     _layout({**SEED_PROJECT, **many})(project_dir)
     settle(project_dir)
     assert_no_traceback(run(project_dir, "--check", "."))
     assert_cache_filled(project_dir / CACHE)
     files, _ = trusted_entries(project_dir / CACHE)
     assert files == len(many) + len(SEED_PROJECT), "the fill trusted not every entry"
+    settle(project_dir)  # the cache's own directory, new in the root, is listed and trusted
     before = run(project_dir, "--check", "saas/models.py")
-    write_project(project_dir, {"app/part_7/module_1405.py": LEGACY_SUBSCRIPTION})
+    assert _stored_walk(project_dir / CACHE), "no walk stored: the case tests nothing"
+    middle = count // 2  # a file that is there: its directory's stat stays the same
+    write_project(
+        project_dir, {f"app/part_{middle // 200}/module_{middle}.py": LEGACY_SUBSCRIPTION}
+    )
     warm = run(project_dir, "--check", "saas/models.py")
     cold = run(project_dir, "--no-cache", "--check", "saas/models.py")
     assert_same(warm, cold, "a commit after an edit elsewhere")
