@@ -149,22 +149,31 @@ def _late(worker: Callable[..., None], seconds: float) -> Callable[..., None]:
     return late
 
 
-def test_a_late_worker_s_share_is_taken_by_this_process(
-    groups: list[Group], always_forked: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A worker that starts late finds its share taken, from its far end, by this process."""
-    here: list[int] = []
+@pytest.fixture
+def stat_ed_here(monkeypatch: pytest.MonkeyPatch) -> list[Group]:
+    """The groups this process stats (a forked worker appends to its own copy)."""
+    found: list[Group] = []
     packed = stamps._Inside.packed
 
     def counted(inside: stamps._Inside, group: Group) -> Optional[bytes]:
-        here.append(1)
+        found.append(group)
         return packed(inside, group)
 
     monkeypatch.setattr(stamps._Inside, "packed", counted)
+    return found
+
+
+def test_a_late_worker_s_share_is_taken_by_this_process(
+    groups: list[Group],
+    always_forked: None,
+    stat_ed_here: list[Group],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that starts late finds its share taken, from its far end, by this process."""
     monkeypatch.setattr(stamps, "_worker", _late(stamps._worker, 0.5))
     monkeypatch.setattr(stamps, "_cores", lambda: 2)
     assert packed_stamps(groups) == _one_by_one(groups)
-    assert len(here) == len(groups), "this process stat'ed every group"
+    assert len(stat_ed_here) == len(groups), "this process stat'ed every group"
 
 
 def test_a_group_both_took_is_taken_from_this_process(
@@ -240,20 +249,13 @@ def test_meanwhile_runs_once_here_before_this_process_stats(
     groups: list[Group],
     always_forked: None,
     forks_counted: list[int],
+    stat_ed_here: list[Group],
     monkeypatch: pytest.MonkeyPatch,
     cores: int,
 ) -> None:
     """The other cores stat while this process does something else (a commit imports what
     decides it), from where the run is."""
     monkeypatch.setattr(stamps, "_cores", lambda: cores)
-    stat_ed_here: list[int] = []
-    packed = stamps._Inside.packed
-
-    def counted(inside: stamps._Inside, group: Group) -> Optional[bytes]:
-        stat_ed_here.append(os.getpid())
-        return packed(inside, group)
-
-    monkeypatch.setattr(stamps._Inside, "packed", counted)
     calls: list[tuple[int, str, int, int]] = []
     where = os.getcwd()
 
