@@ -379,14 +379,12 @@ class FactCache:
             ):
                 self._ahead(relpath, listing.files, packed)
             return
-        walk: list[str] = []
 
         def sorting() -> None:
             meanwhile()
-            walk[:] = sorted(image.files)  # as the walk gives it: ready if the image holds
+            self._walk = sorted(image.files)  # as the walk gives it: ready if the image holds
 
         stats = packed_stamps(tree.groups(image, base), meanwhile=sorting)
-        self._walk = walk
         self._accepted = tree.accepted(image, stats)
         if self._accepted is not None:
             self._now = {d: n for d, n in zip(image.dirs, self._accepted.now) if n}

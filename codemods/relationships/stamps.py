@@ -100,16 +100,15 @@ class _Inside:
 def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
     """The groups split into at most `workers` runs, none empty, of about as many names each:
     each run ends where its names come closest to the next `total / workers`."""
-    if workers == 1:
-        return [range(len(groups))] if groups else []
     shares: list[range] = []
     start, seen = 0, 0
+    goal = total / workers
     for index, (_, names) in enumerate(groups):
-        goal = total * (len(shares) + 1) / workers
         if len(shares) < workers - 1 and seen + len(names) >= goal:
             end = index if goal - seen < seen + len(names) - goal and index > start else index + 1
             shares.append(range(start, end))
             start = end
+            goal = total * (len(shares) + 1) / workers
         seen += len(names)
     if start < len(groups):
         shares.append(range(start, len(groups)))
@@ -142,7 +141,7 @@ def _forked(
     try:
         meanwhile()  # from where this process is: it may import modules by relative path
     finally:  # the workers are waited for whatever it does
-        _take_and_collect(groups, children, shared, offsets, results)
+        _take_and_collect(groups, children, shared, offsets, stamps_at, results)
         shared.close()
     return results
 
@@ -152,12 +151,12 @@ def _take_and_collect(
     children: list[tuple[int, range]],
     shared: mmap.mmap,
     offsets: array.array[int],
+    stamps_at: int,
     results: list[Optional[bytes]],
 ) -> None:
     """Take each share from its far end until a group its worker took, then wait for the
     workers and fill in what they wrote (or stat here what one that failed left)."""
     count = len(groups)
-    stamps_at = 2 * count
     with _Inside() as inside:
         taken: set[int] = set()  # a group both took is this process's
         for _, share in children:

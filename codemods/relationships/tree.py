@@ -165,7 +165,7 @@ def groups(image: Image, base: str) -> list[Group]:
 
 def accepted(image: Image, stats: list[Optional[bytes]]) -> Optional[Accepted]:
     """The image with its files' stamps now, if every directory's stat is the one it holds."""
-    stamps, vouched, starts = image.stamps, image.vouched, image.starts
+    stamps, vouched = image.stamps, image.vouched
     now: list[bytes] = []
     held: list[int] = []
     changed: set[str] = set()
@@ -181,7 +181,7 @@ def accepted(image: Image, stats: list[Optional[bytes]]) -> Optional[Accepted]:
         files = packed[WIDTH:]
         now.append(files)
         if files:
-            if files == vouched[WIDTH * starts[index] : WIDTH * starts[index + 1]]:
+            if files == vouched[_span(image, index)]:
                 held.append(index)
             else:
                 changed.add(image.dirs[index])
