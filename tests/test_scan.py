@@ -1,13 +1,15 @@
-"""`loaded_names` walks a candidate's whole tree its own, faster way: it must find exactly the
-names `ast.walk` finds read, in every kind of syntax. A summary crosses from a worker to the
+"""`loaded_names` and `annotation_names` walk a candidate's tree their own, faster way: they
+must find exactly the names `ast.walk` finds, in every kind of syntax. A summary crosses from a worker to the
 parent pickled, its records in their own compact way: it must arrive the same."""
 
 from __future__ import annotations
 
 import ast
 import pickle
+import re
 import sys
 from pathlib import Path
+from typing import Optional
 
 import hypothesmith
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import given
 from project_helpers import plain
 from test_fuzz import fuzz_settings
 
-from codemods.relationships.scan import loaded_names, scan_module
+from codemods.relationships.scan import annotation_names, loaded_names, scan_module
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,6 +28,42 @@ def _walked(tree: ast.AST) -> frozenset[str]:
         node.id
         for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    )
+
+
+def _annotations_walked(tree: ast.Module) -> frozenset[str]:
+    """The definition: through the statements' blocks, every annotation of an `AnnAssign` or a
+    function, walked by `ast.walk`: its names, attributes' last parts and strings' words."""
+    found: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        annotations: list[Optional[ast.expr]] = []
+        if isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            annotations.extend(a.annotation for a in every if a is not None)
+            annotations.append(node.returns)
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, block, None)
+            if isinstance(inner, list):
+                stack.extend(s for s in inner if isinstance(s, ast.AST))
+        for annotation in annotations:
+            for sub in ast.walk(annotation) if annotation is not None else ():
+                if isinstance(sub, ast.Name):
+                    found.add(sub.id)
+                elif isinstance(sub, ast.Attribute):
+                    found.add(sub.attr)
+                elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    found.update(re.findall(r"[^\W\d]\w*", sub.value))
+    return frozenset(found)
+
+
+def _same_both_ways(tree: ast.Module) -> bool:
+    return loaded_names(tree) == _walked(tree) and annotation_names(tree) == _annotations_walked(
+        tree
     )
 
 
@@ -73,14 +111,48 @@ if sys.version_info >= (3, 10):
 def test_the_names_read_are_the_ones_ast_walk_finds(source: str, names: set[str]) -> None:
     tree = ast.parse(source)
     assert loaded_names(tree) == _walked(tree) == names
+    assert annotation_names(tree) == _annotations_walked(tree)
+
+
+ANNOTATED = [
+    pytest.param("x: int = 1\ny: 'Order | None'\n", {"int", "Order", "None"}, id="assignments"),
+    pytest.param(
+        "def f(a: A, /, b: m.B, *c: 'C', d: D = 1, **e: E) -> R:\n    g: G\n",
+        {"A", "m", "B", "C", "D", "E", "R", "G"},
+        id="every-kind-of-parameter-and-the-body",
+    ),
+    pytest.param(
+        "class C:\n    x: Mapped[list['Order']] = relationship()\n"
+        "    async def f(self) -> 'a.b.Line': ...\n",
+        {"Mapped", "list", "Order", "a", "b", "Line"},
+        id="class-body-async-dotted-string",
+    ),
+    pytest.param(
+        "if t:\n    a: A\nelse:\n    b: B\n"
+        "try:\n    c: C\nexcept E:\n    d: D\nelse:\n    e: E2\nfinally:\n    f: F\n"
+        "for i in x:\n    g: G\nwhile w:\n    h: H\nwith m:\n    j: J\n",
+        {"A", "B", "C", "D", "E2", "F", "G", "H", "J"},
+        id="blocks",
+    ),
+    pytest.param("x = lambda a: a\nf(y := 1)\nz: 12 = 3\n", set(), id="no-names"),
+]
+if sys.version_info >= (3, 10):
+    ANNOTATED.append(
+        pytest.param("match m:\n    case 1:\n        a: A\n", set(), id="match-cases-are-not-met")
+    )
+
+
+@pytest.mark.parametrize(("source", "names"), ANNOTATED)
+def test_the_annotations_names_are_the_ones_ast_walk_finds(source: str, names: set[str]) -> None:
+    tree = ast.parse(source)
+    assert annotation_names(tree) == _annotations_walked(tree) == names
 
 
 def test_the_tool_and_the_demo_backend_read_the_same_names_both_ways() -> None:
     sources = sorted((REPO / "codemods").rglob("*.py")) + sorted((REPO / "backend").rglob("*.py"))
     assert len(sources) > 40
     for path in sources:
-        tree = ast.parse(path.read_bytes())
-        assert loaded_names(tree) == _walked(tree), path
+        assert _same_both_ways(ast.parse(path.read_bytes())), path
 
 
 @pytest.mark.slow
@@ -88,8 +160,7 @@ def test_the_tool_and_the_demo_backend_read_the_same_names_both_ways() -> None:
 @fuzz_settings(max_examples=300)
 @given(hypothesmith.from_grammar())
 def test_generated_programs_read_the_same_names_both_ways(program: str) -> None:
-    tree = ast.parse(program)
-    assert loaded_names(tree) == _walked(tree)
+    assert _same_both_ways(ast.parse(program))
 
 
 def test_a_summary_arrives_from_a_worker_as_it_was_made() -> None:
