@@ -95,6 +95,10 @@ class Registration:
         self.additions = Additions()
         self._base_events: dict[str, tuple[tuple[_Event, ...], float]] = {}
         self._reaches: dict[str, int] = {}
+        # The reversed edges of the files walked so far (and of the imports added): who runs
+        # whom, to find what reaches a file without testing every set of `_reaches`.
+        self._importers: dict[str, set[str]] = {}
+        self._walked: set[str] = set()
         self._indices: dict[str, int] = {}
         self._files: list[str] = []
         self._names: dict[str, set[str]] = {}
@@ -167,9 +171,27 @@ class Registration:
                 seen |= known
                 continue
             seen |= bit
+            if current not in self._walked:
+                self._walked.add(current)
+                for runs in self.project.runtime_imports(current):
+                    self._importers.setdefault(runs, set()).add(current)
             queue.extend(self.edges(current))
         self._reaches[file] = seen
         return seen
+
+    def _reaching(self, file: str, among: Optional[set[str]] = None) -> set[str]:
+        """The files that reach `file` (itself included), of those any reach set holds (or of
+        `among`, a set that holds every file its files reach): a path to `file` from one of
+        them runs through files it reaches, every one walked, so the reversed edges hold it."""
+        found = {file}
+        queue = [file]
+        importers = self._importers
+        while queue:
+            for importer in importers.get(queue.pop(), ()):
+                if importer not in found and (among is None or importer in among):
+                    found.add(importer)
+                    queue.append(importer)
+        return found
 
     def _closure(self, file: str) -> int:
         """What importing `file` alone runs: its packages' `__init__.py` files and itself, and
@@ -206,8 +228,10 @@ class Registration:
         `target` runs (and `target`'s own closure cannot change: if it reaches `file`, it
         already holds `target`)."""
         self.additions.add(file, target, where, name)
-        bit = self.bit(file)
-        owners = [owner for owner, seen in self._reaches.items() if seen & bit]
+        for runs in self._runs(file, target):
+            self._importers.setdefault(runs, set()).add(file)
+        reaches = self._reaches
+        owners = [owner for owner in self._reaching(file) if owner in reaches]
         if not owners:
             return
         extra = 0
@@ -289,8 +313,7 @@ class Registration:
         forward = self._reach(file)
         for runs in self._runs(file, target):
             forward |= self._reach(runs)
-        bit = self.bit(file)
-        return {file} | {m for m in self.members(forward) if self._reach(m) & bit}
+        return self._reaching(file, among=self.members(forward))
 
     def _steps(self, file: str, cycle: set[str]) -> list[_Step]:
         """The module's events as an import of the cycle meets them, worked out once for every
