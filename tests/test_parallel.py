@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from codemods.relationships import analysis
+from codemods.relationships import analysis, handout
 from codemods.relationships.analysis import MIN_JOBS
 from codemods.relationships.decide import Decider
 from codemods.relationships.discover import project_files
+from codemods.relationships.handout import needed_first
 from codemods.relationships.parallel import Result, Workers, cores
 from codemods.relationships.project import Project
 from codemods.relationships.run import CHECK, DIFF, WRITE, Options, run
@@ -127,14 +128,14 @@ def test_workers_change_nothing_a_run_says_or_writes(
 ) -> None:
     assert cores() > 1, "the workers only run on a machine with more than one core"
     monkeypatch.setattr(analysis, "WORKER_SUMMARIES", window)  # 1: a worker forgets at once
-    chunks = Workers.chunks
+    chunk = Workers.chunk
     asked: list[bool] = []
 
-    def told(self: Workers, *args: Any) -> list[Any]:
+    def told(self: Workers, *args: Any) -> _Asked:
         asked.append(True)
-        return [_Asked(future, early == "taken") for future in chunks(self, *args)]
+        return _Asked(chunk(self, *args), early == "taken")
 
-    monkeypatch.setattr(Workers, "chunks", told)
+    monkeypatch.setattr(Workers, "chunk", told)
     alone, pooled = tmp_path / "alone", tmp_path / "pooled"
     _project(alone)
     _project(pooled)
@@ -178,6 +179,95 @@ def test_a_decided_file_lets_go_of_the_names_only_its_decisions_ask_about(tmp_pa
     for asked in (info.loaded_names, info.annotation_names):
         with pytest.raises(RuntimeError, match="after forget_own_names"):
             asked()  # never answered wrongly from a summary that no longer holds them
+
+
+ORDERS = [
+    pytest.param(
+        {"a.py": 'relationship("pkg.c.C")\n', "b.py": "", "c.py": "class C: ...\n"},
+        ["c.py", "a.py", "b.py"],
+        id="a-dotted-target-first",
+    ),
+    pytest.param(
+        {"a.py": "relationship('C')\n", "b.py": "", "c.py": "class C: ...\n"},
+        ["c.py", "a.py", "b.py"],
+        id="a-bare-target-first",
+    ),
+    pytest.param(
+        {"a.py": "import pkg.c\n", "b.py": "", "c.py": ""},
+        ["c.py", "a.py", "b.py"],
+        id="an-imported-module-first",
+    ),
+    pytest.param(
+        {"a.py": "from pkg import c\n", "b.py": "", "c.py": ""},
+        ["c.py", "a.py", "b.py"],
+        id="a-module-imported-from-its-package-first",
+    ),
+    pytest.param(
+        {"a.py": 'relationship("pkg.c.C")\n', "b.py": "", "c.py": "import pkg.d\n", "d.py": ""},
+        ["d.py", "c.py", "a.py", "b.py"],
+        id="what-a-target-imports-before-it",
+    ),
+    pytest.param(
+        {
+            "a.py": "relationship('C')\n",
+            "b.py": "class C: ...\n",
+            "c.py": "class C: ...\n",
+            "d.py": "class C: ...\n",
+        },
+        ["a.py", "b.py", "c.py", "d.py"],
+        id="a-name-defined-all-over-says-little",
+    ),
+    pytest.param(
+        {"a.py": "", "b.py": 'relationship("pkg.a.A")\n', "c.py": 'x = "pkg.b.B"\n'},
+        ["a.py", "b.py", "c.py"],
+        id="an-earlier-file-stays-where-it-is",
+    ),
+    pytest.param(
+        {
+            "a.py": 'relationship("pkg.d.D")\nx: Mapped["C"]\n',
+            "b.py": "",
+            "c.py": "class C: ...\n",
+            "d.py": "",
+        },
+        ["d.py", "c.py", "a.py", "b.py"],
+        id="in-the-order-they-are-named",
+    ),
+    pytest.param(
+        {
+            "a.py": 'relationship("pkg.nowhere.X")\n',
+            "b.py": "relationship('Unknown')\n",
+            "c.py": "",
+        },
+        ["a.py", "b.py", "c.py"],
+        id="names-of-nothing-change-nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), ORDERS)
+def test_the_workers_analyse_first_what_a_decision_will_read(
+    tmp_path: Path, files: dict[str, str], expected: list[str]
+) -> None:
+    """Handed out in this order, the summaries a file's decision asks for come from the
+    workers before its turn; the analyses are still taken in file order."""
+    write_project(tmp_path, {f"pkg/{name}": text for name, text in files.items()})
+    project = Project(tmp_path, project_files(tmp_path))
+    jobs = [(f"pkg/{name}", text) for name, text in files.items()]
+    order = list(needed_first(jobs, project))
+    assert sorted(order) == list(range(len(jobs)))
+    assert [jobs[i][0] for i in order] == [f"pkg/{name}" for name in expected]
+
+
+def test_a_job_takes_a_few_later_ones_ahead_of_it_at_most(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handout, "PULLED", 1)
+    text = 'relationship("pkg.c.C")\nx: Mapped["pkg.d.D"]\n'
+    files = {"a.py": text, "b.py": "", "c.py": "", "d.py": ""}
+    write_project(tmp_path, {f"pkg/{name}": text for name, text in files.items()})
+    project = Project(tmp_path, project_files(tmp_path))
+    jobs = [(f"pkg/{name}", text) for name, text in files.items()]
+    assert list(needed_first(jobs, project)) == [2, 0, 1, 3]
 
 
 def test_an_analysis_arrives_from_a_worker_with_one_module_scope(

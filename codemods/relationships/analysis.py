@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Optional
 
 from .find import Found, find_references
+from .handout import needed_first
 from .model_facts import FileFacts, read_facts
 from .parallel import Result, Workers
 from .project import Project
@@ -111,9 +112,11 @@ def analyse_all(
     release: bool = False,
 ) -> Iterator[Analysis]:
     """The jobs' analyses in order, computed ahead on every core when there are many. The
-    workers are handed every job at once; with `release` (nothing more will be asked of them
-    during the decisions), they exit when done: the decisions are slower than they are, and
-    each would otherwise hold its copy of this process's memory until the end."""
+    workers are handed every job, a chunk at a time as the order to analyse them in is worked
+    out (they start on the first while this process works out the rest); with `release`
+    (nothing more will be asked of them during the decisions), they exit when done: the
+    decisions are slower than they are, and each would otherwise hold its copy of this
+    process's memory until the end."""
     global _PROJECT, _RESOLVER
     if not workers.forks or len(jobs) < MIN_JOBS:
         return (analyse(job, project, resolver) for job in jobs)
@@ -121,10 +124,18 @@ def analyse_all(
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
     _PROJECT, _RESOLVER = project, None
     workers.restart()  # fork anew: the workers must see the project as it is now
-    chunks = workers.chunks(_analyse_in_worker, jobs, CHUNK)
+    order: list[int] = []
+    chunks: list[Result[list[Packed]]] = []
+    for index in needed_first([(job.file, job.text) for job in jobs], project):
+        order.append(index)
+        if len(order) % CHUNK == 0:
+            chunks.append(workers.chunk(_analyse_in_worker, [jobs[i] for i in order[-CHUNK:]]))
+    if len(order) % CHUNK:
+        rest = order[len(chunks) * CHUNK :]
+        chunks.append(workers.chunk(_analyse_in_worker, [jobs[i] for i in rest]))
     if release:
         workers.release()
-    ahead = _Ahead(jobs, chunks, CHUNK, project)
+    ahead = _Ahead(jobs, order, chunks, CHUNK, project)
     project.lookahead = ahead.wait_for
     return ahead
 
@@ -136,11 +147,20 @@ class _Ahead:
     the workers analyse every file before it, when a parse costs a few milliseconds."""
 
     def __init__(
-        self, jobs: Sequence[Job], chunks: list[Result[list[Packed]]], size: int, project: Project
+        self,
+        jobs: Sequence[Job],
+        order: Sequence[int],
+        chunks: list[Result[list[Packed]]],
+        size: int,
+        project: Project,
     ):
         self._position = {job.file: index for index, job in enumerate(jobs)}
         self._files = [job.file for job in jobs]
+        self._slot = [0] * len(order)  # where each job was handed out
+        for slot, index in enumerate(order):
+            self._slot[index] = slot
         self._chunks: list[Optional[Result[list[Packed]]]] = list(chunks)
+        self._left = [min(size, len(order) - start) for start in range(0, len(order), size)]
         self._size = size
         self._project = project
         self._early: dict[int, Optional[ModuleInfo]] = {}  # summaries taken before their turn
@@ -154,11 +174,13 @@ class _Ahead:
         if index == len(self._files):
             raise StopIteration
         self._turn += 1
-        chunk = self._chunks[index // self._size]
+        at, within = divmod(self._slot[index], self._size)
+        chunk = self._chunks[at]
         assert chunk is not None
-        packed = chunk.result()[index % self._size]
-        if self._turn % self._size == 0 or self._turn == len(self._files):
-            self._chunks[index // self._size] = None  # every analysis of it taken: let it go
+        packed = chunk.result()[within]
+        self._left[at] -= 1
+        if not self._left[at]:
+            self._chunks[at] = None  # every analysis of it taken: let it go
         if index in self._early:
             return packed.with_info(self._early.pop(index))
         return packed.unpack()
@@ -171,10 +193,11 @@ class _Ahead:
             return False
         if index in self._early:
             return True
-        chunk = self._chunks[index // self._size]
+        at, within = divmod(self._slot[index], self._size)
+        chunk = self._chunks[at]
         if chunk is None or not chunk.done():
             return False
-        info = pickle.loads(chunk.result()[index % self._size].info)
+        info = pickle.loads(chunk.result()[within].info)
         self._early[index] = info
         self._project.set_info(file, info)
         return True

@@ -95,14 +95,10 @@ class Workers:
         chunk = chunk or max(16, len(items) // (cores() * 8))
         return self._executor().map(function, items, chunksize=chunk)
 
-    def chunks(
-        self, function: Callable[[T], R], items: list[T], chunk: int
-    ) -> list[Result[list[R]]]:
-        """`function` over `items`, `chunk` items per message, all handed to the workers now:
-        each chunk's results, as a future (taken in any order, or only asked whether done)."""
-        executor = self._executor()
-        starts = range(0, len(items), chunk)
-        return [executor.submit(_apply, function, items[i : i + chunk]) for i in starts]
+    def chunk(self, function: Callable[[T], R], items: list[T]) -> Result[list[R]]:
+        """`function` over `items`, handed to a worker now as one message: their results, as
+        a future (taken in any order, or only asked whether done)."""
+        return self._executor().submit(_apply, function, items)
 
     def restart(self) -> None:
         """The next call starts new workers (forked from this process as it is then)."""
