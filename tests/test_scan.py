@@ -1,5 +1,6 @@
 """`loaded_names` and `annotation_names` walk a candidate's tree their own, faster way: they
-must find exactly the names `ast.walk` finds, in every kind of syntax. A summary crosses from a worker to the
+must find exactly the names `ast.walk` finds, in every kind of syntax; `child_nodes` and
+`all_nodes` exactly the nodes `ast.iter_child_nodes` and `ast.walk` do. A summary crosses from a worker to the
 parent pickled, its records in their own compact way: it must arrive the same."""
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from hypothesis import given
 from project_helpers import plain
 from test_fuzz import fuzz_settings
 
-from codemods.relationships.scan import annotation_names, loaded_names, scan_module
+from codemods.relationships.scan import (
+    all_nodes,
+    annotation_names,
+    child_nodes,
+    loaded_names,
+    scan_module,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,8 +69,12 @@ def _annotations_walked(tree: ast.Module) -> frozenset[str]:
 
 
 def _same_both_ways(tree: ast.Module) -> bool:
-    return loaded_names(tree) == _walked(tree) and annotation_names(tree) == _annotations_walked(
-        tree
+    walked = list(ast.walk(tree))
+    return (
+        loaded_names(tree) == _walked(tree)
+        and annotation_names(tree) == _annotations_walked(tree)
+        and sorted(map(id, all_nodes(tree))) == sorted(map(id, walked))
+        and all(child_nodes(node) == list(ast.iter_child_nodes(node)) for node in walked)
     )
 
 
@@ -111,7 +122,7 @@ if sys.version_info >= (3, 10):
 def test_the_names_read_are_the_ones_ast_walk_finds(source: str, names: set[str]) -> None:
     tree = ast.parse(source)
     assert loaded_names(tree) == _walked(tree) == names
-    assert annotation_names(tree) == _annotations_walked(tree)
+    assert _same_both_ways(tree)
 
 
 ANNOTATED = [

@@ -25,7 +25,7 @@ from .chains import chain_parts, expression_chains, maximal_chains
 from .ignore_comments import EVERYTHING, ignored_codes
 from .project import is_identifier
 from .qualify import External, Resolver, Scopes
-from .scan import Bound, Defined, ImportedName, function_bindings, scope_bindings
+from .scan import Bound, Defined, ImportedName, child_nodes, function_bindings, scope_bindings
 from .sources import SourceText
 
 _FUNCTIONS = ("relationship", "dynamic_loader", "relation")
@@ -188,7 +188,7 @@ class _Finder:
                 self._walk_expression(current.body)
                 self.stack.pop()
                 continue
-            todo.extend(ast.iter_child_nodes(current))
+            todo.extend(child_nodes(current))
             if isinstance(current, ast.Call):
                 self._call(current)
 

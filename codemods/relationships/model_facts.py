@@ -15,7 +15,7 @@ from typing import NamedTuple, Optional
 
 from .find import RELATIONSHIP_FUNCTIONS, target_argument
 from .qualify import External, Meaning, ProjectObject, Resolver, Scopes
-from .scan import ClassInfo
+from .scan import ClassInfo, all_nodes
 from .sources import SourceText
 
 RELATIONSHIP = "relationship"
@@ -355,7 +355,7 @@ def _table_names(tree: ast.Module, facts: FileFacts, text: str) -> None:
     only where the text shows there is something to find."""
     quoted = "'__tablename__'" in text or '"__tablename__"' in text
     if "Table" in text or quoted:
-        for node in ast.walk(tree):
+        for node in all_nodes(tree):
             if isinstance(node, ast.Call) and _last_name(node.func) == "Table":
                 name = _literal(node.args[0]) if node.args else None
                 facts.any_table |= name is None

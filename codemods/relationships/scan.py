@@ -370,6 +370,40 @@ def loaded_names(tree: ast.AST) -> frozenset[str]:
     return frozenset(found)
 
 
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """What `ast.iter_child_nodes` yields, in its order, as a list: faster (it makes two
+    generators per node)."""
+    children: list[ast.AST] = []
+    node_type = ast.AST
+    for attribute in node._fields:
+        value = getattr(node, attribute, None)
+        if isinstance(value, node_type):
+            children.append(value)
+        elif type(value) is list:
+            children.extend(item for item in value if isinstance(item, node_type))
+    return children
+
+
+def all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node `ast.walk` finds, in another order, faster."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
+    pop, push, add = stack.pop, stack.append, found.append
+    node_type = ast.AST
+    while stack:
+        node = pop()
+        add(node)
+        for attribute in node._fields:
+            value = getattr(node, attribute, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
+    return found
+
+
 def annotation_names(tree: ast.Module) -> frozenset[str]:
     """Names that the module's annotations use, in code or inside strings: every `Name`,
     `Attribute` (its last part: `a.b.C` may become `C`) and string of an annotation of an
