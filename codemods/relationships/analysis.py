@@ -160,6 +160,8 @@ class _Ahead:
         for slot, index in enumerate(order):
             self._slot[index] = slot
         self._chunks: list[Optional[Result[list[Packed]]]] = list(chunks)
+        # the analyses of the chunks taken from the workers, each let go once its turn came
+        self._taken: dict[int, list[Optional[Packed]]] = {}
         self._left = [min(size, len(order) - start) for start in range(0, len(order), size)]
         self._size = size
         self._project = project
@@ -175,12 +177,12 @@ class _Ahead:
             raise StopIteration
         self._turn += 1
         at, within = divmod(self._slot[index], self._size)
-        chunk = self._chunks[at]
-        assert chunk is not None
-        packed = chunk.result()[within]
+        taken = self._take(at)
+        packed, taken[within] = taken[within], None
+        assert packed is not None
         self._left[at] -= 1
         if not self._left[at]:
-            self._chunks[at] = None  # every analysis of it taken: let it go
+            del self._taken[at]
         if index in self._early:
             return packed.with_info(self._early.pop(index))
         return packed.unpack()
@@ -195,12 +197,25 @@ class _Ahead:
             return True
         at, within = divmod(self._slot[index], self._size)
         chunk = self._chunks[at]
-        if chunk is None or not chunk.done():
+        if chunk is not None and not chunk.done():
             return False
-        info = pickle.loads(chunk.result()[within].info)
+        packed = self._take(at)[within]
+        assert packed is not None
+        info = pickle.loads(packed.info)
         self._early[index] = info
         self._project.set_info(file, info)
         return True
+
+    def _take(self, at: int) -> list[Optional[Packed]]:
+        """The chunk's analyses, waited for the first time (handed out out of file order, a
+        chunk's are taken over many turns: each is let go at its own)."""
+        taken = self._taken.get(at)
+        if taken is None:
+            chunk = self._chunks[at]
+            assert chunk is not None
+            taken = self._taken[at] = list(chunk.result())
+            self._chunks[at] = None
+        return taken
 
 
 CHUNK = 4  # analyses per message to a worker

@@ -97,7 +97,7 @@ class Registration:
         self._reaches: dict[str, int] = {}
         # The reversed edges of the files walked so far (and of the imports added): who runs
         # whom, to find what reaches a file without testing every set of `_reaches`.
-        self._importers: dict[str, set[str]] = {}
+        self._importers: dict[str, list[str]] = {}
         self._walked: set[str] = set()
         self._indices: dict[str, int] = {}
         self._files: list[str] = []
@@ -174,7 +174,7 @@ class Registration:
             if current not in self._walked:
                 self._walked.add(current)
                 for runs in self.project.runtime_imports(current):
-                    self._importers.setdefault(runs, set()).add(current)
+                    self._importers.setdefault(runs, []).append(current)
             queue.extend(self.edges(current))
         self._reaches[file] = seen
         return seen
@@ -229,7 +229,7 @@ class Registration:
         already holds `target`)."""
         self.additions.add(file, target, where, name)
         for runs in self._runs(file, target):
-            self._importers.setdefault(runs, set()).add(file)
+            self._importers.setdefault(runs, []).append(file)
         reaches = self._reaches
         owners = [owner for owner in self._reaching(file) if owner in reaches]
         if not owners:
