@@ -162,7 +162,6 @@ class _Ahead:
         self._chunks: list[Optional[Result[list[Packed]]]] = list(chunks)
         # the analyses of the chunks taken from the workers, each let go once its turn came
         self._taken: dict[int, list[Optional[Packed]]] = {}
-        self._left = [min(size, len(order) - start) for start in range(0, len(order), size)]
         self._size = size
         self._project = project
         self._early: dict[int, Optional[ModuleInfo]] = {}  # summaries taken before their turn
@@ -180,9 +179,8 @@ class _Ahead:
         taken = self._take(at)
         packed, taken[within] = taken[within], None
         assert packed is not None
-        self._left[at] -= 1
-        if not self._left[at]:
-            del self._taken[at]
+        if not any(taken):
+            del self._taken[at]  # every analysis of it taken
         if index in self._early:
             return packed.with_info(self._early.pop(index))
         return packed.unpack()
