@@ -13,6 +13,7 @@ import gc
 import re
 import warnings
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple, Union
 
 if TYPE_CHECKING:
@@ -103,10 +104,23 @@ def encode(text: str, encoding: str) -> bytes:
     return text.encode(encoding)
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset each line starts at. Without a `\\r`, from the lengths of the lines split
+    at `\\n` (a third of the time of a match object per line, for every candidate's text)."""
+    if "\r" in text:
+        return [0, *(match.end() for match in _NEWLINE.finditer(text))]
+    lines = text.split("\n")
+    lines.pop()  # what follows the last newline starts a line, and ends none
+    return list(accumulate(map(_PAST_NEWLINE, map(len, lines)), initial=0))
+
+
+_PAST_NEWLINE = (1).__add__  # a line's length, and its newline
+
+
 class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self.line_starts = line_starts(text)
 
     def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """The (1-based, sorted) numbers of the lines where `pattern` matches."""
