@@ -146,8 +146,7 @@ class _Finder:
         self.found: list[Found] = []
         # Only the statements whose lines name a relationship function (or an alias of one) or
         # hold `Mapped[` are visited.
-        names = "|".join(sorted(re.escape(a) for a in self.aliases))
-        self.target_lines = source.lines_matching(re.compile(rf"\b(?:{names})\b|Mapped\["))
+        self.target_lines = source.lines_naming(self.aliases, "Mapped[")
         self.future_annotations = any(
             isinstance(b.binding, ImportedName) and b.binding.module == "__future__"
             for b in module_scope.get("annotations", ())

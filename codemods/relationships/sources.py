@@ -12,7 +12,7 @@ import contextlib
 import gc
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple, Union
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import ast
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_WORD = re.compile(r"\w+")
+_WORD_CHARACTER = re.compile(r"\w")
 
 
 @contextlib.contextmanager
@@ -121,6 +123,28 @@ class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
         self.line_starts = line_starts(text)
+
+    def lines_naming(self, words: Iterable[str], holding: str) -> list[int]:
+        """The (1-based, sorted) numbers of the lines where `\\b(?:<words>)\\b|<holding>`
+        matches: found by a search for each (that pattern, which starts with a boundary, is
+        tried at every character of the text: ten times the time)."""
+        words = sorted(words)
+        if not all(_WORD.fullmatch(word) for word in words):
+            names = "|".join(re.escape(word) for word in words)
+            return self.lines_matching(re.compile(rf"\b(?:{names})\b|{re.escape(holding)}"))
+        text = self.text
+        starts = [
+            match.start()
+            for word in words
+            for match in re.finditer(rf"{re.escape(word)}\b", text)
+            if not (match.start() and _WORD_CHARACTER.match(text, match.start() - 1))
+        ]
+        at = text.find(holding)
+        while at != -1:
+            starts.append(at)
+            at = text.find(holding, at + 1)
+        line_starts = self.line_starts
+        return sorted({bisect.bisect_right(line_starts, start) for start in starts})
 
     def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """The (1-based, sorted) numbers of the lines where `pattern` matches."""
