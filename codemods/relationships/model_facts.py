@@ -9,7 +9,8 @@ class UsageEvent(Base):
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+import bisect
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
@@ -349,13 +350,16 @@ def _attr(
     return Attr(kind, stmt.lineno)
 
 
-def _table_names(tree: ast.Module, facts: FileFacts, text: str) -> None:
+def _table_names(tree: ast.Module, facts: FileFacts, source: SourceText) -> None:
     """`Table("name", ...)` calls and `__tablename__` values anywhere in the module; a name
-    that is not a literal (or a `__tablename__` function) sets `any_table`. Whole-tree walks
-    only where the text shows there is something to find."""
+    that is not a literal (or a `__tablename__` function) sets `any_table`. Walked only in the
+    statements whose lines show there is something to find (as the text does for the module: a
+    word spelled with escapes, or in another Unicode form, is not looked for)."""
+    text = source.text
     quoted = "'__tablename__'" in text or '"__tablename__"' in text
     if "Table" in text or quoted:
-        for node in all_nodes(tree):
+        lines = source.lines_holding("Table", *(["__tablename__"] if quoted else []))
+        for node in (n for stmt in _spanning(tree.body, lines) for n in all_nodes(stmt)):
             if isinstance(node, ast.Call) and _last_name(node.func) == "Table":
                 name = _literal(node.args[0]) if node.args else None
                 facts.any_table |= name is None
@@ -364,7 +368,7 @@ def _table_names(tree: ast.Module, facts: FileFacts, text: str) -> None:
                 facts.any_table = True  # setattr(cls, "__tablename__", ...)
     if "__tablename__" not in text:
         return
-    for node in _statements(tree.body):
+    for node in _statements(tree.body, source.lines_holding("__tablename__")):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             facts.any_table |= node.name == "__tablename__"
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -375,16 +379,30 @@ def _table_names(tree: ast.Module, facts: FileFacts, text: str) -> None:
                 facts.tables.update([name] if name else [])
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every statement, nested ones too, without walking into expressions."""
-    stack: list[ast.AST] = list(reversed(body))
+def _statements(body: list[ast.stmt], lines: list[int]) -> Iterator[ast.AST]:
+    """Every statement, nested ones too, whose lines hold one of `lines` (sorted), without
+    walking into expressions."""
+    stack = list(reversed(_spanning(body, lines)))
     while stack:
         stmt = stack.pop()
         yield stmt
         for block in ("body", "orelse", "finalbody", "handlers"):
             inner = getattr(stmt, block, None)
             if isinstance(inner, list):
-                stack.extend(reversed([s for s in inner if isinstance(s, ast.AST)]))
+                nested = [s for s in inner if isinstance(s, ast.AST)]
+                stack.extend(reversed(_spanning(nested, lines)))
+
+
+def _spanning(body: Sequence[ast.AST], lines: list[int]) -> list[ast.AST]:
+    """The statements whose lines (their decorators' too) hold one of `lines` (sorted)."""
+    found = []
+    for stmt in body:
+        decorators = getattr(stmt, "decorator_list", ())
+        start: int = min([getattr(stmt, "lineno", 0), *(d.lineno for d in decorators)])
+        index = bisect.bisect_left(lines, start)
+        if index < len(lines) and lines[index] <= (getattr(stmt, "end_lineno", None) or start):
+            found.append(stmt)
+    return found
 
 
 def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolver) -> FileFacts:
@@ -398,5 +416,5 @@ def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolv
     for name, count in seen.items():
         if count > 1:
             del facts.classes[name]  # which definition wins is for another check to say
-    _table_names(tree, facts, source.text)
+    _table_names(tree, facts, source)
     return facts

@@ -139,12 +139,22 @@ class SourceText:
             for match in re.finditer(rf"{re.escape(word)}\b", text)
             if not (match.start() and _WORD_CHARACTER.match(text, match.start() - 1))
         ]
-        at = text.find(holding)
+        return self._lines_of([*starts, *self._found(holding)])
+
+    def lines_holding(self, *literals: str) -> list[int]:
+        """The (1-based, sorted) numbers of the lines that hold one of the literals."""
+        return self._lines_of([at for literal in literals for at in self._found(literal)])
+
+    def _found(self, literal: str) -> Iterator[int]:
+        text = self.text
+        at = text.find(literal)
         while at != -1:
-            starts.append(at)
-            at = text.find(holding, at + 1)
+            yield at
+            at = text.find(literal, at + 1)
+
+    def _lines_of(self, offsets: Iterable[int]) -> list[int]:
         line_starts = self.line_starts
-        return sorted({bisect.bisect_right(line_starts, start) for start in starts})
+        return sorted({bisect.bisect_right(line_starts, offset) for offset in offsets})
 
     def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """The (1-based, sorted) numbers of the lines where `pattern` matches."""
