@@ -185,3 +185,17 @@ def test_a_summary_arrives_from_a_worker_as_it_was_made() -> None:
         for bounds in info.bindings.values():
             kinds.update(type(b.binding).__name__ for b in bounds)
     assert kinds == {"ImportedName", "ImportedModule", "Defined"}  # every kind of binding seen
+
+
+def test_a_summary_without_its_loaded_names_says_so_once_sent() -> None:
+    """Only a dotted reference's decision asks for a module's loaded names: summarised without
+    them, a summary must refuse the question, also once pickled to the parent, not answer it."""
+    tree = ast.parse("from m import A\nx = A\n")
+    kept, unread = scan_module(tree), scan_module(tree)
+    kept.summarise()
+    unread.summarise(loaded=False)
+    sent = [pickle.loads(pickle.dumps(i, pickle.HIGHEST_PROTOCOL)) for i in (kept, unread)]
+    assert kept.loaded_names() == sent[0].loaded_names() == {"A"}
+    for info in (unread, sent[1]):
+        with pytest.raises(RuntimeError, match="summarised without them"):
+            info.loaded_names()

@@ -12,7 +12,7 @@ import pickle
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Optional
 
-from .find import Found, find_references
+from .find import Found, Reference, find_references
 from .handout import needed_first
 from .model_facts import FileFacts, read_facts
 from .parallel import Result, Workers
@@ -49,7 +49,7 @@ def analyse(job: Job, project: Project, resolver: Resolver) -> Analysis:
     source = SourceText(job.text)
     found = find_references(job.file, tree, source, resolver) if job.references else []
     facts = read_facts(job.file, tree, source, resolver) if job.facts else None
-    info.summarise()
+    info.summarise(loaded=any(isinstance(f, Reference) and not f.bare for f in found))
     return Analysis(info if job.references else None, found, facts)
 
 

@@ -115,6 +115,7 @@ class ClassInfo(_Record):
 
 
 _FORGOTTEN: frozenset[str] = frozenset({"<forgotten>"})
+_UNREAD: frozenset[str] = frozenset({"<unread>"})
 
 
 @dataclass
@@ -137,6 +138,8 @@ class ModuleInfo:
         """Names the module reads anywhere (walked for the first ask only)."""
         if self._loaded is _FORGOTTEN:
             raise RuntimeError("loaded_names() asked after forget_own_names()")
+        if self._loaded == _UNREAD:  # equal, not the same, once the summary is unpickled
+            raise RuntimeError("loaded_names() asked of a module summarised without them")
         if self._loaded is None:
             assert self.tree is not None, "loaded_names() needs a module scanned with its tree"
             self._loaded = loaded_names(self.tree)
@@ -158,12 +161,16 @@ class ModuleInfo:
         (a monorepo's run holds thousands of summaries); asking again is an error."""
         self._loaded = self._annotated = _FORGOTTEN
 
-    def summarise(self) -> None:
+    def summarise(self, loaded: bool = True) -> None:
         """Compute what the decisions ask of the tree, then drop the tree (so the summary is
         small and picklable). Nested classes are looked for only when asked (in a tree parsed
-        again then): few files have any."""
+        again then): few files have any. Without `loaded`, the names the module reads are not
+        walked (only a dotted reference's decision asks for them)."""
         if self.tree is not None:
-            self.loaded_names()
+            if loaded:
+                self.loaded_names()
+            else:
+                self._loaded = _UNREAD
             self.annotation_names()
             self.tree = None
 
