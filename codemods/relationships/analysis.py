@@ -68,6 +68,7 @@ def _analyse_in_worker(job: Job) -> Packed:
     analysis = analyse(job, _PROJECT, _RESOLVER)
     if analysis.info is not None:
         _module_scopes(analysis.found, analysis.info.bindings, None)
+    _inner_scopes_named(analysis.found)
     rest = analysis._replace(info=None, reads=tuple(_PROJECT.reads))
     return Packed(pickle.dumps(analysis.info, _PROTOCOL), pickle.dumps(rest, _PROTOCOL))
 
@@ -80,6 +81,22 @@ def _module_scopes(found: Sequence[Found], scope: object, new: object) -> None:
         scopes = getattr(ref, "scopes", None)
         if scopes and scopes[-1] is scope:
             scopes[-1] = new
+
+
+def _inner_scopes_named(found: Sequence[Found]) -> None:
+    """Each reference's enclosing function and class scopes (all but the last), reduced to the
+    names they bind: the decisions ask of them only whether a name is bound there
+    (`Decider._binding`), and their bindings (a model's columns, with their values' syntax)
+    were most of what a worker sent."""
+    named: dict[int, tuple[object, dict[str, tuple[()]]]] = {}  # by the scope's id, kept alive
+    for ref in found:
+        scopes = getattr(ref, "scopes", None)
+        if not scopes:
+            continue
+        for index, scope in enumerate(scopes[:-1]):
+            if id(scope) not in named:
+                named[id(scope)] = (scope, dict.fromkeys(scope, ()))
+            scopes[index] = named[id(scope)][1]
 
 
 class Packed(NamedTuple):

@@ -60,7 +60,7 @@ class Reference:
 
     value: str
     node: ast.expr
-    scopes: Scopes
+    scopes: Scopes  # innermost first; from a worker, all but the module's hold names only
     role: str = TARGET
     start: int = 0
     group: int = 0  # the references of one relationship are rewritten all together or not at all
