@@ -15,7 +15,6 @@ imported, re-exported or aliased, or Flask-SQLAlchemy's `db.relationship` / `db.
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from .ignore_comments import EVERYTHING, ignored_codes
 from .project import is_identifier
 from .qualify import External, Resolver, Scopes
 from .scan import Bound, Defined, ImportedName, child_nodes, function_bindings, scope_bindings
-from .sources import SourceText
+from .sources import SourceText, holds_a_line
 
 _FUNCTIONS = ("relationship", "dynamic_loader", "relation")
 _ORM_MODULES = (
@@ -192,13 +191,8 @@ class _Finder:
                 self._call(current)
 
     def _may_hold_target(self, stmt: ast.stmt) -> bool:
-        """Whether a line of the statement has a string starting like a dotted path."""
-        decorators = getattr(stmt, "decorator_list", [])
-        start = min([stmt.lineno, *(d.lineno for d in decorators)])
-        index = bisect.bisect_left(self.target_lines, start)
-        return index < len(self.target_lines) and self.target_lines[index] <= (
-            stmt.end_lineno or start
-        )
+        """Whether a line of the statement names a relationship function or holds `Mapped[`."""
+        return holds_a_line(stmt, self.target_lines)
 
     def _scope_bindings(self, node: _ScopeNode) -> Mapping[str, Sequence[Bound]]:
         if id(node) not in self._bindings:

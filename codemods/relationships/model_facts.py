@@ -9,7 +9,6 @@ class UsageEvent(Base):
 from __future__ import annotations
 
 import ast
-import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
@@ -17,7 +16,7 @@ from typing import NamedTuple, Optional
 from .find import RELATIONSHIP_FUNCTIONS, target_argument
 from .qualify import External, Meaning, ProjectObject, Resolver, Scopes
 from .scan import ClassInfo, all_nodes
-from .sources import SourceText
+from .sources import SourceText, holds_a_line
 
 RELATIONSHIP = "relationship"
 COLUMN = "column"  # a mapped property that is provably not a relationship
@@ -395,14 +394,7 @@ def _statements(body: list[ast.stmt], lines: list[int]) -> Iterator[ast.AST]:
 
 def _spanning(body: Sequence[ast.AST], lines: list[int]) -> list[ast.AST]:
     """The statements whose lines (their decorators' too) hold one of `lines` (sorted)."""
-    found = []
-    for stmt in body:
-        decorators = getattr(stmt, "decorator_list", ())
-        start: int = min([getattr(stmt, "lineno", 0), *(d.lineno for d in decorators)])
-        index = bisect.bisect_left(lines, start)
-        if index < len(lines) and lines[index] <= (getattr(stmt, "end_lineno", None) or start):
-            found.append(stmt)
-    return found
+    return [stmt for stmt in body if holds_a_line(stmt, lines)]
 
 
 def read_facts(file: str, tree: ast.Module, source: SourceText, resolver: Resolver) -> FileFacts:

@@ -12,7 +12,7 @@ import contextlib
 import gc
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple, Union
 
@@ -117,6 +117,15 @@ def line_starts(text: str) -> list[int]:
 
 
 _PAST_NEWLINE = (1).__add__  # a line's length, and its newline
+
+
+def holds_a_line(stmt: ast.AST, lines: Sequence[int]) -> bool:
+    """Whether one of the (1-based, sorted) line numbers is among the statement's lines, its
+    decorators' included."""
+    decorators = getattr(stmt, "decorator_list", ())
+    start: int = min([getattr(stmt, "lineno", 0), *(d.lineno for d in decorators)])
+    index = bisect.bisect_left(lines, start)
+    return index < len(lines) and lines[index] <= (getattr(stmt, "end_lineno", None) or start)
 
 
 class SourceText:
