@@ -136,7 +136,7 @@ class SourceText:
     def lines_naming(self, words: Iterable[str], holding: str) -> list[int]:
         """The (1-based, sorted) numbers of the lines where `\\b(?:<words>)\\b|<holding>`
         matches: found by a search for each (that pattern, which starts with a boundary, is
-        tried at every character of the text: ten times the time)."""
+        tried at every character of the text: seven times the time)."""
         words = sorted(words)
         if not all(_WORD.fullmatch(word) for word in words):
             names = "|".join(re.escape(word) for word in words)
