@@ -265,3 +265,25 @@ def test_the_reports_of_the_most_recent_invocations_are_kept(
     fix_relationships.main(invocations[0])
     assert decided == ["decided"]  # the oldest: let go
     capsys.readouterr()
+
+
+def test_a_replayed_run_lets_go_of_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], decided: list[str]
+) -> None:
+    """A replayed run ends before the cache is saved: it still closes the database, so that a
+    later run in the same process (a library call, a test) can write it without waiting."""
+    import sqlite3
+
+    write_project(tmp_path, PROJECT)
+    first = _swept_here(tmp_path, capsys)
+    decided.clear()
+    assert _swept_here(tmp_path, capsys) == first
+    assert decided == []  # replayed
+    (database,) = (tmp_path / CACHE).glob("facts-*.sqlite3")
+    writer = sqlite3.connect(str(database), timeout=0, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO meta VALUES ('probe', '')")
+        writer.execute("COMMIT")  # "database is locked" while the replayed run holds it
+    finally:
+        writer.close()

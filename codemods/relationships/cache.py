@@ -173,7 +173,7 @@ class FactCache:
             return self._db.execute(sql, parameters).fetchall()
         except (sqlite3.Error, UnicodeError):  # damaged inside: a new cache replaces it
             self._replace = True
-            self._close()
+            self.close()
             return None
 
     def preload(self) -> None:
@@ -455,7 +455,7 @@ class FactCache:
             gone = self._paths - project_files
         vouching = self._vouching()
         image = self._image_rows(vouching, gone_dirs)
-        self._close()
+        self.close()
         if self.directory is None or not (
             self._new or gone or self._listed or gone_dirs or vouching or image is not None
         ):
@@ -608,7 +608,8 @@ class FactCache:
         found_but = self._found_but
         return found_but is not None and relpath in found_but[0] and relpath not in found_but[1]
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """Let go of the database (and of the read transaction a run holds on it)."""
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -155,7 +155,10 @@ def run(
             # the cache is let go while the collector is still off: back on, its first pass
             # would walk every path the cache holds (20 ms at 50,000 files)
             cache = FactCache(options.cache_dir, lambda: cache_key(options.root, options.config))
-            report = _run(paths, options, out, workers, cache)
+            try:
+                report = _run(paths, options, out, workers, cache)
+            finally:  # a replayed run, or one that failed, still holds its read transaction
+                cache.close()
             del cache
     finally:
         workers.close()
