@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
+from fresh_python import run_fresh
+
 from codemods.relationships.decide import Decider
 from codemods.relationships.discover import project_files
 from codemods.relationships.project import Project
@@ -153,15 +155,7 @@ def _cli_env(env: Optional[Mapping[str, str]]) -> dict[str, str]:
 
 def run_python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter with `cwd` as the only project import root."""
-    env = {**os.environ, "PYTHONPATH": str(cwd)}
-    return subprocess.run(
-        [sys.executable, "-c", dedent(code)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fresh(cwd, dedent(code), {**os.environ, "PYTHONPATH": str(cwd)})
 
 
 def plain(value: object) -> object:
