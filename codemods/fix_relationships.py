@@ -100,7 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, ending: bool = False) -> int:
+    """The command line's run; `ending`: the process ends after it (`finish`), and need not
+    free what the run built."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
@@ -142,7 +144,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         else cache_directory(root, args.cache_dir, config.cache_dir, cwd),
     )
     if not args.verify:
-        code = run(args.paths or ["."], options).exit_code
+        code = run(args.paths or ["."], options, ending=ending).exit_code
     else:
         code = _run_and_verify(args, options)
     return 0 if args.exit_zero and code == 1 else code
@@ -224,7 +226,7 @@ def finish(code: int) -> NoReturn:
 
 def console() -> NoReturn:
     """The command line's entry (`fix-relationships`, `python -m`)."""
-    finish(main())
+    finish(main(ending=True))
 
 
 if __name__ == "__main__":

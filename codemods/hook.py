@@ -23,13 +23,13 @@ from typing import NoReturn, Optional
 from codemods import fix_relationships
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return fix_relationships.main(argv)
+def main(argv: Optional[Sequence[str]] = None, ending: bool = False) -> int:
+    return fix_relationships.main(argv, ending)
 
 
 def console() -> NoReturn:
     """The hook's entry (`fix-relationships-hook`, `python -m`)."""
-    fix_relationships.finish(main())
+    fix_relationships.finish(main(ending=True))
 
 
 if __name__ == "__main__":

@@ -25,15 +25,16 @@ _WORD_CHARACTER = re.compile(r"\w")
 
 
 @contextlib.contextmanager
-def no_gc() -> Iterator[None]:
+def no_gc(restore: bool = True) -> Iterator[None]:
     # Syntax trees are millions of objects without cycles; letting the cyclic collector scan
     # them again and again makes parsing (and a whole run, which keeps trees) several times slower.
+    # `restore=False`: left off (a process about to end).
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
+        if enabled and restore:
             gc.enable()
 
 
