@@ -154,7 +154,8 @@ def run(
     """Fix `paths`; print to `out` and `err` (the current sys.stdout/stderr unless given).
     `ending`: the process ends after the run without freeing what it holds (the command line,
     `fix_relationships.finish`): what the run built is kept, and the cyclic collector left off,
-    instead of letting go of a monorepo's paths one by one (5-10 ms at 50,000 files)."""
+    instead of letting go of it one by one (5-7 ms of a commit in a 50,000-file project, 40-70 ms
+    at the end of a cold sweep of 5,000 files)."""
     out = out or sys.stdout
     err = err or sys.stderr
     workers = Workers(options.parallel)
