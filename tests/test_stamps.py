@@ -215,8 +215,7 @@ SHARES = [
 def test_shares_are_runs_of_about_as_many_names(
     sizes: list[int], workers: int, expected: list[range]
 ) -> None:
-    groups = [("", ("n",) * size) for size in sizes]
-    assert stamps._shares(groups, sum(sizes), workers) == expected
+    assert stamps._shares(sizes, sum(sizes), workers) == expected
 
 
 @pytest.mark.parametrize("forked", [False, True])

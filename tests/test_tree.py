@@ -27,6 +27,7 @@ from test_cache_store import (
     _walked,
 )
 
+from codemods.relationships import tree
 from codemods.relationships.cache import RACY_NS, FactCache, stamp_of
 
 
@@ -115,6 +116,11 @@ GIVEN = [  # the files a commit reads first
 ]
 
 
+@pytest.mark.parametrize(
+    "grouped",  # directories stat'ed to a group: all of them at once, or one each
+    [tree.DIRECTORIES, 1],
+    ids=["directories-together", "directories-apart"],
+)
 @pytest.mark.parametrize("given", GIVEN)
 @pytest.mark.parametrize("cores", AHEAD[1:])
 @pytest.mark.parametrize(("change", "taken"), COMMITS)
@@ -124,8 +130,10 @@ def test_a_commit_from_the_stored_walk_finds_and_leaves_what_a_walk_does(
     change: Callable[[Path], object],
     taken: bool,
     given: tuple[str, ...],
+    grouped: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(tree, "DIRECTORIES", grouped)
     root, _ = _filled(tmp_path, cores, monkeypatch)
     walked = _without_walk(tmp_path)
     change(root / "pkg1")

@@ -100,6 +100,18 @@ def project_files(root: Path, listings: Optional[Listings] = None) -> list[str]:
     return _walk_listed(str(root), listings)
 
 
+class Walk(list[str]):
+    """A walk's files, sorted, with what a `Project` of them needs made at once: their set, and
+    every path with a NUL (which no path holds) after each and one before the first (made
+    while other cores stat the files, `FactCache.stat_ahead`: a commit in a large project then
+    does not wait for them)."""
+
+    def __init__(self, files: Iterable[str]) -> None:
+        super().__init__(sorted(files))
+        self.file_set = frozenset(self)
+        self.joined = "\0" + "\0".join(self) + "\0"
+
+
 class Listing(NamedTuple):
     """What the walk takes from a directory: its stat, whether it is a virtualenv (skipped),
     the subdirectories to walk and the `*.py` files (names, in listing order)."""
@@ -130,7 +142,7 @@ class Listings(Protocol):
 def _walk_listed(root: str, listings: Listings) -> list[str]:
     unchanged = listings.unchanged_walk()
     if unchanged is not None:
-        return list(unchanged)  # sorted already
+        return unchanged  # sorted already
     base = os.path.join(root, "")
     files: list[str] = []
     stack = [""]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from .cache import CLASS, IMPERATIVE, IMPORT, TABLE, WORD, FactCache
+from .discover import Walk
 from .fileio import PathLike, read_bytes
 from .filescan import ClassFacts, FileScan, scan_files
 from .parallel import Workers
@@ -92,15 +93,19 @@ class Project:
         cache: Optional[FactCache] = None,
     ) -> None:
         self.root = root
-        ordered = sorted(files)  # a listing comes sorted: one pass
-        self.file_set = frozenset(ordered)
-        self.files = ordered if len(ordered) == len(self.file_set) else sorted(self.file_set)
+        self._joined: Optional[str] = None  # `_every_path`, once asked
+        self.files: list[str]
+        if isinstance(files, Walk):  # sorted, its set and search string made already
+            self.files, self.file_set, self._joined = files, files.file_set, files.joined
+        else:
+            ordered = sorted(files)  # a listing comes sorted: one pass
+            self.file_set = frozenset(ordered)
+            self.files = ordered if len(ordered) == len(self.file_set) else sorted(self.file_set)
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
         self._window: Optional[dict[str, None]] = None  # summaries that may be let go, oldest first
         self._window_size = 0
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
-        self._joined: Optional[str] = None  # `_every_path`, once asked
         self._held: dict[str, tuple[str, ...]] = {}  # `_holding`'s answers
         self._class_index: dict[str, list[str]] = {}
         self._indexed = False

@@ -9,11 +9,12 @@ and exit; a worker that fails costs only time (its share is stat'ed here).
 from __future__ import annotations
 
 import array
+import itertools
 import os
 import struct
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 if TYPE_CHECKING:
     import mmap
@@ -27,6 +28,19 @@ PARALLEL_FROM = 8192  # paths: below this, forking costs more than it saves
 Group = tuple[str, Sequence[str]]  # a directory (with its separator) and names in it
 
 
+class Stamped(NamedTuple):
+    """The stamps of every group, one group after another, as one buffer."""
+
+    data: bytes
+    offsets: array.array[int]  # group i's stamps are `data[offsets[i]:offsets[i + 1]]`
+    failed: set[int]  # the groups with a name that could not be stat'ed (their bytes are 0)
+
+    def group(self, index: int) -> Optional[bytes]:
+        if index in self.failed:
+            return None
+        return self.data[self.offsets[index] : self.offsets[index + 1]]
+
+
 def packed_stamps(
     groups: Sequence[Group], parallel: bool = True, meanwhile: Callable[[], object] = tuple
 ) -> list[Optional[bytes]]:
@@ -34,13 +48,35 @@ def packed_stamps(
     integers in the group's order ("" names the directory itself); None for a group with a
     name that cannot be stat'ed. `meanwhile` is called once, in this process, while the
     workers stat (before this process stats any)."""
-    total = sum(len(names) for _, names in groups)
+    stamped = stamp_groups(groups, parallel, meanwhile)
+    return [stamped.group(index) for index in range(len(groups))]
+
+
+def stamp_groups(
+    groups: Sequence[Group],
+    parallel: bool = True,
+    meanwhile: Callable[[], object] = tuple,
+    sizes: Optional[Sequence[int]] = None,
+) -> Stamped:
+    """`packed_stamps`, as one buffer. `sizes`: how many names each group has, if known (a
+    sequence that builds each group when asked for it is then not asked to count them)."""
+    if sizes is None:
+        sizes = [len(names) for _, names in groups]
+    offsets = array.array("q", [0])
+    offsets.extend(itertools.accumulate(size * _WIDTH for size in sizes))
+    total = offsets[-1] // _WIDTH
     cores = _cores() if parallel and total >= PARALLEL_FROM and _can_fork() else 1
     if cores == 1:
         meanwhile()
         with _Inside() as inside:
-            return [inside.packed(group) for group in groups]
-    return _forked(groups, _shares(groups, total, cores - 1), meanwhile)
+            packed = [inside.packed(group) for group in groups]
+        failed = {index for index, stamps in enumerate(packed) if stamps is None}
+        data = b"".join(
+            bytes(offsets[i + 1] - offsets[i]) if stamps is None else stamps
+            for i, stamps in enumerate(packed)
+        )
+        return Stamped(data, offsets, failed)
+    return _forked(groups, offsets, _shares(sizes, total, cores - 1), meanwhile)
 
 
 class _Inside:
@@ -97,37 +133,37 @@ class _Inside:
         return b"".join(stamps)
 
 
-def _shares(groups: Sequence[Group], total: int, workers: int) -> list[range]:
-    """The groups split into at most `workers` runs, none empty, of about as many names each:
-    each run ends where its names come closest to the next `total / workers`."""
+def _shares(sizes: Sequence[int], total: int, workers: int) -> list[range]:
+    """The groups (of `sizes` names) split into at most `workers` runs, none empty, of about as
+    many names each: each run ends where its names come closest to the next `total / workers`."""
     shares: list[range] = []
     start, seen = 0, 0
     goal = total / workers
-    for index, (_, names) in enumerate(groups):
-        if len(shares) < workers - 1 and seen + len(names) >= goal:
-            end = index if goal - seen < seen + len(names) - goal and index > start else index + 1
+    for index, size in enumerate(sizes):
+        if len(shares) < workers - 1 and seen + size >= goal:
+            end = index if goal - seen < seen + size - goal and index > start else index + 1
             shares.append(range(start, end))
             start = end
             goal = total * (len(shares) + 1) / workers
-        seen += len(names)
-    if start < len(groups):
-        shares.append(range(start, len(groups)))
+        seen += size
+    if start < len(sizes):
+        shares.append(range(start, len(sizes)))
     return shares
 
 
 def _forked(
-    groups: Sequence[Group], shares: list[range], meanwhile: Callable[[], object]
-) -> list[Optional[bytes]]:
+    groups: Sequence[Group],
+    offsets: array.array[int],
+    shares: list[range],
+    meanwhile: Callable[[], object],
+) -> Stamped:
     """A forked worker stats each share from its start; this process, once `meanwhile` is
     done, takes each share from its far end until it meets the worker (one that starts late,
     or runs slower, is not waited for)."""
     import mmap  # noqa: F811 (imported here: a small run never pays for it)
 
-    # per group: a byte (1: a worker took it, 2: this process did), a byte (1: the worker wrote
-    # its stamps), then its place in the stamps
-    offsets = array.array("q", [0])
-    for _, names in groups:
-        offsets.append(offsets[-1] + len(names) * _WIDTH)
+    # per group: a byte (1: a worker took it, 2: this process did), a byte (1: its stamps are
+    # written), then its place in the stamps
     count = len(groups)
     shared = mmap.mmap(-1, 2 * count + offsets[-1] or 1)
     stamps_at = 2 * count
@@ -137,13 +173,17 @@ def _forked(
         if pid == 0:
             _worker(groups, share, shared, offsets, stamps_at)
         children.append((pid, share))
-    results: list[Optional[bytes]] = [None] * count
     try:
         meanwhile()  # from where this process is: it may import modules by relative path
     finally:  # the workers are waited for whatever it does
-        _take_and_collect(groups, children, shared, offsets, stamps_at, results)
-        shared.close()
-    return results
+        try:
+            _take_and_collect(groups, children, shared, offsets, stamps_at)
+            written = shared[count:stamps_at]
+            failed = {index for index in range(count) if not written[index]}
+            data = shared[stamps_at : stamps_at + offsets[-1]]
+        finally:
+            shared.close()
+    return Stamped(data, offsets, failed)
 
 
 def _take_and_collect(
@@ -152,30 +192,29 @@ def _take_and_collect(
     shared: mmap.mmap,
     offsets: array.array[int],
     stamps_at: int,
-    results: list[Optional[bytes]],
 ) -> None:
     """Take each share from its far end until a group its worker took, then wait for the
-    workers and fill in what they wrote (or stat here what one that failed left)."""
+    workers, stat here what one that failed left, and write what this process stat'ed where
+    the workers write theirs (once they are gone: a group both took is this process's)."""
     count = len(groups)
     with _Inside() as inside:
-        taken: set[int] = set()  # a group both took is this process's
+        mine: dict[int, Optional[bytes]] = {}
         for _, share in children:
             for index in reversed(share):
                 if shared[index]:
                     break
                 shared[index] = 2
-                results[index] = inside.packed(groups[index])
-                taken.add(index)
+                mine[index] = inside.packed(groups[index])
         for pid, share in children:
-            cleanly = pid >= 0 and _exited_cleanly(pid)
-            for index in share:
-                if index in taken:
-                    continue
-                if not cleanly:
-                    results[index] = inside.packed(groups[index])
-                elif shared[count + index]:
-                    start = stamps_at + offsets[index]
-                    results[index] = shared[start : stamps_at + offsets[index + 1]]
+            if not (pid >= 0 and _exited_cleanly(pid)):
+                for index in share:
+                    shared[count + index] = 0
+                    if index not in mine:
+                        mine[index] = inside.packed(groups[index])
+    for index, packed in mine.items():
+        start, end = stamps_at + offsets[index], stamps_at + offsets[index + 1]
+        shared[start:end] = bytes(end - start) if packed is None else packed
+        shared[count + index] = packed is not None
 
 
 def _worker(

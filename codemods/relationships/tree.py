@@ -14,10 +14,10 @@ it, from the stats already made.
 from __future__ import annotations
 
 import array
-from collections.abc import Iterable, Mapping
-from typing import NamedTuple, Optional
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple, Optional, Union, overload
 
-from .stamps import FIELDS, Group
+from .stamps import FIELDS, Group, Stamped
 
 WIDTH = 8 * FIELDS  # one stamp, packed
 MISSING = b"\xff" * WIDTH  # where a directory vouches for nothing: no stat gives inode -1
@@ -32,28 +32,36 @@ class Image(NamedTuple):
     vouched: bytes  # each file's stamp as its directory vouches for it, or MISSING
 
 
-class Accepted(NamedTuple):
+class Accepted:
     """An image found to hold for the whole walk, with the stamps of its files now."""
 
-    image: Image
-    now: list[bytes]  # each directory's files' stamps now, packed
-    held: list[int]  # the directories whose files all have the stamps vouched for
-    changed: set[str]  # those with files whose stamps are not those vouched for
-    position: dict[str, int]
+    def __init__(self, image: Image, now: bytes, changed_at: list[int]) -> None:
+        self.image = image
+        self._now = now  # every file's stamp now, laid out as the image's `vouched`
+        self._changed_at = changed_at
+        # the directories with files whose stamps are not those vouched for
+        self.changed = {image.dirs[index] for index in changed_at}
+        self.position = dict(zip(image.dirs, range(len(image.dirs))))
 
     def held_paths(self, wanted: set[str]) -> set[str]:
         """The files of the directories that hold, if every one of a directory's is wanted."""
         found: set[str] = set()
         files, starts = self.image.files, self.image.starts
-        for index in self.held:
+        apart = set(self._changed_at)
+        for index in range(len(self.image.dirs)):
             paths = files[starts[index] : starts[index + 1]]
-            if wanted.issuperset(paths):
+            if paths and index not in apart and wanted.issuperset(paths):
                 found.update(paths)
         return found
 
     def names(self, directory: str) -> Optional[tuple[str, ...]]:
         index = self.position.get(directory)
         return None if index is None else names(self.image, index)
+
+    def now(self, directory: str) -> Optional[bytes]:
+        """The stamps of the directory's files now, packed (None: no files, or not walked)."""
+        index = self.position.get(directory)
+        return None if index is None else self._now[_span(self.image, index)] or None
 
     def vouched(self, directory: str) -> Optional[bytes]:
         index = self.position.get(directory)
@@ -154,36 +162,75 @@ def encoded(
     )
 
 
-def groups(image: Image, base: str) -> list[Group]:
-    """What to stat, as `stamps.packed_stamps` takes it: each directory, then its files."""
-    files, starts = image.files, image.starts
-    return [
-        (base, [f"{directory}/" if directory else "", *files[starts[i] : starts[i + 1]]])
-        for i, directory in enumerate(image.dirs)
-    ]
+DIRECTORIES = 256  # directories to a group of `Groups`
 
 
-def accepted(image: Image, stats: list[Optional[bytes]]) -> Optional[Accepted]:
-    """The image with its files' stamps now, if every directory's stat is the one it holds."""
-    stamps, vouched = image.stamps, image.vouched
-    now: list[bytes] = []
-    held: list[int] = []
-    changed: set[str] = set()
-    at = 0
-    for index, packed in enumerate(stats):
-        if (  # a directory's (mtime, ctime, inode): not its size
-            packed is None
-            or packed[:16] != stamps[at : at + 16]
-            or packed[24:WIDTH] != stamps[at + 16 : at + 24]
-        ):
-            return None
-        at += 24
-        files = packed[WIDTH:]
-        now.append(files)
-        if files:
-            if files == vouched[_span(image, index)]:
-                held.append(index)
-            else:
-                changed.add(image.dirs[index])
-    position = {d: i for i, d in enumerate(image.dirs)}
-    return Accepted(image, now, held, changed, position)
+class Groups(Sequence[Group]):
+    """What to stat of an image, as `stamps.stamp_groups` takes it: the directories, a few
+    hundred to a group, then each directory's files (a group each, maybe empty), so that the
+    files' stamps come out laid out as the image's `vouched`. Each group is made when asked
+    for (by the process that stats it)."""
+
+    def __init__(self, image: Image, base: str) -> None:
+        self._image = image
+        self._base = base
+        self.chunks = -(-len(image.dirs) // DIRECTORIES)
+        self.sizes = [
+            *(len(image.dirs[i : i + DIRECTORIES]) for i in range(0, len(image.dirs), DIRECTORIES)),
+            *(b - a for a, b in zip(image.starts, image.starts[1:])),
+        ]
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    @overload
+    def __getitem__(self, index: int) -> Group: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Group]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Group, Sequence[Group]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        image = self._image
+        if index < self.chunks:
+            dirs = image.dirs[index * DIRECTORIES : (index + 1) * DIRECTORIES]
+            return (self._base, [f"{d}/" if d else "" for d in dirs])
+        at = index - self.chunks
+        if not 0 <= at < len(image.dirs):
+            raise IndexError(index)
+        return (self._base, image.files[image.starts[at] : image.starts[at + 1]])
+
+
+def accepted(image: Image, groups: Groups, stamped: Stamped) -> Optional[Accepted]:
+    """The image with its files' stamps now, if every directory's stat is the one it holds
+    (its mtime, ctime and inode: not its size) and every file could be stat'ed."""
+    if stamped.failed:
+        return None
+    files_at = stamped.offsets[groups.chunks]
+    directories = array.array("q", stamped.data[:files_at])
+    del directories[2::FIELDS]  # the sizes
+    if directories.tobytes() != image.stamps:
+        return None
+    now = stamped.data[files_at:]
+    return Accepted(image, now, [] if now == image.vouched else _differing(image, now))
+
+
+def _differing(image: Image, now: bytes) -> list[int]:
+    """The directories whose files' stamps in `now` are not the image's `vouched` (compared a
+    block of directories at a time, then one by one in a block that differs)."""
+    vouched, starts = image.vouched, image.starts
+    found: list[int] = []
+    count = len(image.dirs)
+    for block in range(0, count, DIRECTORIES):
+        end = min(block + DIRECTORIES, count)
+        span = slice(WIDTH * starts[block], WIDTH * starts[end])
+        if now[span] != vouched[span]:
+            found.extend(
+                index
+                for index in range(block, end)
+                if now[_span(image, index)] != vouched[_span(image, index)]
+            )
+    return found
