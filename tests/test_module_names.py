@@ -4,10 +4,12 @@ built once: both give the same files, in file order."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 from codemods.relationships import project as project_module
+from codemods.relationships.discover import Walk
 from codemods.relationships.project import Project
 
 FILES = [
@@ -105,3 +107,31 @@ def test_a_question_asked_again_has_the_first_answer(monkeypatch: pytest.MonkeyP
     assert first == _answers(monkeypatch, 0) and names == _packages(monkeypatch, 0)
     assert project._by_last is None, "the index answered: the searches were not asked again"
     assert project._under("shop").count("shop/billing/shop/deep.py") == 1  # found twice, once
+
+
+WALKS = [  # a walk's paths, and how they were stored: joined in the order they were listed
+    pytest.param(FILES, "\0".join(FILES), id="joined-as-listed"),
+    pytest.param(FILES, None, id="joined-here"),
+    pytest.param([*FILES, FILES[4]], "\0".join([*FILES, FILES[4]]), id="a-path-twice"),
+]
+
+
+@pytest.mark.parametrize(("files", "joined"), WALKS)
+def test_a_project_of_a_walk_answers_as_one_of_its_files(
+    files: list[str], joined: Optional[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project takes a walk's sorted files, set and search string as they are (made while
+    other cores stat, cache.py): it answers every question as one given the files."""
+    indexed = _answers(monkeypatch, 0), _packages(monkeypatch, 0)
+    monkeypatch.setattr(project_module, "_LOOKED_UP_ALONE", 4 * len(SUFFIXES) + 1)
+    plain = Project(Path("/nowhere"), FILES, ("src",))
+    walked = Project(Path("/nowhere"), Walk(files, joined), ("src",))
+    assert walked.files == plain.files == sorted(set(FILES))
+    assert walked.file_set == plain.file_set
+    for project in (plain, walked):  # searched, not indexed
+        assert [project.modules_ending_with(s) for s in SUFFIXES] == indexed[0]
+        assert [project.module_names_from(p) for p in PACKAGES] == indexed[1]
+        assert project._by_last is None and project._from_package is None
+    for package in PACKAGES:  # each in file order
+        assert walked._under(package) == plain._under(package)
+        assert walked._ending_with(f"{package}.py") == plain._ending_with(f"{package}.py")

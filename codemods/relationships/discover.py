@@ -102,14 +102,17 @@ def project_files(root: Path, listings: Optional[Listings] = None) -> list[str]:
 
 class Walk(list[str]):
     """A walk's files, sorted, with what a `Project` of them needs made at once: their set, and
-    every path with a NUL (which no path holds) after each and one before the first (made
-    while other cores stat the files, `FactCache.stat_ahead`: a commit in a large project then
-    does not wait for them)."""
+    every path with a NUL (which no path holds) after each and one before the first, in any
+    order (`joined`: the paths joined by NULs, if at hand). Made while other cores stat the
+    files (`FactCache.stat_ahead`): a commit in a large project then does not wait for them."""
 
-    def __init__(self, files: Iterable[str]) -> None:
+    def __init__(self, files: Iterable[str], joined: Optional[str] = None) -> None:
         super().__init__(sorted(files))
         self.file_set = frozenset(self)
-        self.joined = "\0" + "\0".join(self) + "\0"
+        if len(self.file_set) != len(self):  # each once
+            self[:] = sorted(self.file_set)
+            joined = None
+        self.joined = "\0" + ("\0".join(self) if joined is None else joined) + "\0"
 
 
 class Listing(NamedTuple):

@@ -239,14 +239,14 @@ class Project:
             while at != -1:
                 starts[joined.rfind("\0", 0, at + 1) + 1] = None
                 at = joined.find(key, at + 1)
-            found = tuple(joined[start : joined.find("\0", start)] for start in starts)
+            found = tuple(sorted(joined[start : joined.find("\0", start)] for start in starts))
             self._held[key] = found
         return found
 
     def _every_path(self) -> str:
-        """Every path with a NUL (which no path holds) after each, and one before the first:
-        searched, it answers a few questions of a large project sooner than an index of its
-        file names could be built."""
+        """Every path with a NUL (which no path holds) after each, and one before the first, in
+        any order: searched, it answers a few questions of a large project sooner than an index
+        of its file names could be built."""
         if self._joined is None:
             self._joined = "\0" + "\0".join(self.files) + "\0"
         return self._joined

@@ -30,6 +30,7 @@ class Image(NamedTuple):
     starts: array.array[int]  # directory i's files are `files[starts[i]:starts[i + 1]]`
     files: list[str]
     vouched: bytes  # each file's stamp as its directory vouches for it, or MISSING
+    joined: str  # the files' paths as stored: joined by NULs
 
 
 class Accepted:
@@ -127,7 +128,7 @@ def decoded(rows: Iterable[tuple[object, object]]) -> Optional[Image]:
         and len(vouched) == WIDTH * len(paths)
     ):
         return None
-    return Image(directories, stamps, starts, paths, vouched)
+    return Image(directories, stamps, starts, paths, vouched, files)
 
 
 def encoded(
