@@ -293,6 +293,24 @@ def test_no_heavy_import_when_nothing_to_do(tree: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_a_commit_of_one_model_file_imports_no_process_pool(tree: Path) -> None:
+    """Deciding one file needs no worker: a commit never imports multiprocessing (a tenth of
+    its time)."""
+    code = (
+        "import sys\nfrom codemods.fix_relationships import main\n"
+        "code = main(['--check', 'saas/models.py'])\n"
+        "imported = [m for m in ('multiprocessing', 'concurrent.futures') if m in sys.modules]\n"
+        "print('imported:', imported)\nraise SystemExit(code)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("saas/models.py:11:33: FR101 ") and lines[-1] == "imported: []"
+
+
 def test_main_is_callable_in_process(
     tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -135,7 +135,7 @@ def analyse_all(
     decisions are slower than they are, and each would otherwise hold its copy of this
     process's memory until the end."""
     global _PROJECT, _RESOLVER
-    if not workers.forks or len(jobs) < MIN_JOBS:
+    if len(jobs) < MIN_JOBS or not workers.forks:  # asked second: it imports multiprocessing
         return (analyse(job, project, resolver) for job in jobs)
     analysed = frozenset(job.file for job in jobs)
     project.prefetch([job.file for job in jobs], analysed, MIN_JOBS)
