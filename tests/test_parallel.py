@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -248,16 +249,26 @@ ORDERS = [
 
 @pytest.mark.parametrize(("files", "expected"), ORDERS)
 def test_the_workers_analyse_first_what_a_decision_will_read(
-    tmp_path: Path, files: dict[str, str], expected: list[str]
+    tmp_path: Path, files: dict[str, str], expected: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Handed out in this order, the summaries a file's decision asks for come from the
-    workers before its turn; the analyses are still taken in file order."""
+    workers before its turn; the analyses are still taken in file order. What a module's
+    imports run is worked out once for it, however many files name it."""
+    asked: list[str] = []
+    imported = handout._imported
+
+    def counted(file: str, *args: Any) -> Iterator[str]:
+        asked.append(file)
+        return imported(file, *args)
+
+    monkeypatch.setattr(handout, "_imported", counted)
     write_project(tmp_path, {f"pkg/{name}": text for name, text in files.items()})
     project = Project(tmp_path, project_files(tmp_path))
     jobs = [(f"pkg/{name}", text) for name, text in files.items()]
     order = list(needed_first(jobs, project))
     assert sorted(order) == list(range(len(jobs)))
     assert [jobs[i][0] for i in order] == [f"pkg/{name}" for name in expected]
+    assert len(asked) == len(set(asked)) and set(asked) >= {file for file, _ in jobs}
 
 
 def test_a_job_takes_a_few_later_ones_ahead_of_it_at_most(

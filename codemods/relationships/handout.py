@@ -27,9 +27,10 @@ def needed_first(jobs: Sequence[tuple[str, str]], project: Project) -> Iterator[
     position = {file: index for index, (file, _) in enumerate(jobs)}
     texts = dict(jobs)
     handed: set[int] = set()
+    imported: dict[str, list[str]] = {}  # `_imported`'s answers: many jobs name one module
     for index, (file, text) in enumerate(jobs):
         pulled = 0
-        for needed in _needed(file, text, project, texts):
+        for needed in _needed(file, text, project, texts, imported):
             at = position.get(needed)
             if at is not None and at > index and at not in handed:
                 handed.add(at)
@@ -42,11 +43,22 @@ def needed_first(jobs: Sequence[tuple[str, str]], project: Project) -> Iterator[
             yield index
 
 
-def _needed(file: str, text: str, project: Project, texts: dict[str, str]) -> Iterator[str]:
+def _needed(
+    file: str, text: str, project: Project, texts: dict[str, str], imported: dict[str, list[str]]
+) -> Iterator[str]:
     for named in _named(text, project):
-        yield from _imported(named, project, texts)
+        yield from _imports_of(named, project, texts, imported)
         yield named
-    yield from _imported(file, project, texts)
+    yield from _imports_of(file, project, texts, imported)
+
+
+def _imports_of(
+    file: str, project: Project, texts: dict[str, str], imported: dict[str, list[str]]
+) -> list[str]:
+    found = imported.get(file)
+    if found is None:
+        found = imported[file] = list(_imported(file, project, texts))
+    return found
 
 
 def _named(text: str, project: Project) -> Iterator[str]:
