@@ -84,6 +84,29 @@ def test_every_core_stats_what_one_would(
     assert len(forks_counted) == min(cores, len(groups)) - 1
 
 
+@pytest.mark.parametrize("cores", [1, 2, 3])
+@pytest.mark.parametrize("counted", [False, True], ids=["sizes-counted-here", "sizes-given"])
+def test_the_stamps_come_as_one_buffer_laid_out_group_after_group(
+    groups: list[Group],
+    always_forked: None,
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+    counted: bool,
+) -> None:
+    """A failed group takes its place in the buffer, zeroed, and is named as failed."""
+    monkeypatch.setattr(stamps, "_cores", lambda: cores)
+    sizes = [len(names) for _, names in groups] if counted else None
+    stamped = stamps.stamp_groups(groups, sizes=sizes)
+    expected = _one_by_one(groups)
+    assert stamped.failed == {i for i, packed in enumerate(expected) if packed is None} == {5}
+    widths = [8 * stamps.FIELDS * len(names) for _, names in groups]
+    assert list(stamped.offsets) == [sum(widths[:i]) for i in range(len(groups) + 1)]
+    assert stamped.data == b"".join(
+        p if p is not None else bytes(w) for p, w in zip(expected, widths)
+    )
+    assert [stamped.group(i) for i in range(len(groups))] == expected
+
+
 def test_few_files_are_stat_ed_here(groups: list[Group], forks_counted: list[int]) -> None:
     assert packed_stamps(groups) == _one_by_one(groups)
     assert forks_counted == []

@@ -7,13 +7,14 @@ and compares what they find and every row they leave.
 
 from __future__ import annotations
 
+import array
 import os
 import shutil
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from test_cache_store import (
@@ -106,6 +107,7 @@ COMMITS = [
     pytest.param(lambda d: None, True, id="nothing-changed"),
     pytest.param(_edit, True, id="a-file-edited-in-place"),
     *(pytest.param(*p.values[:1], False, id=p.id) for p in CHANGES if p.id != "a-file-edited"),
+    pytest.param(shutil.rmtree, False, id="a-directory-removed"),
 ]
 
 
@@ -118,8 +120,10 @@ GIVEN = [  # the files a commit reads first
 
 @pytest.mark.parametrize(
     "grouped",  # directories stat'ed to a group: all of them at once, or one each
-    [tree.DIRECTORIES, 1],
-    ids=["directories-together", "directories-apart"],
+    [
+        pytest.param(tree.DIRECTORIES, id="directories-together"),
+        pytest.param(1, marks=pytest.mark.slow, id="directories-apart"),
+    ],
 )
 @pytest.mark.parametrize("given", GIVEN)
 @pytest.mark.parametrize("cores", AHEAD[1:])
@@ -163,6 +167,11 @@ DAMAGE = [
         "UPDATE tree SET data = data || char(0) || 'pkg9/m.py' WHERE part = 'files'",
         id="a-path-too-many",
     ),
+    pytest.param(  # the paths are there, but no directory holds any
+        "UPDATE tree SET data = CASE part WHEN 'counts' THEN zeroblob(length(data)) "
+        "WHEN 'vouched' THEN x'' ELSE data END",
+        id="paths-of-no-directory",
+    ),
 ]
 
 
@@ -175,6 +184,67 @@ def test_a_damaged_or_stale_stored_walk_is_walked_again_and_replaced(
     files, found, took = _commit(tmp_path / "c", root, 2, monkeypatch)
     assert (files, found, took) == (sorted(names), set(names), False)
     assert _commit(tmp_path / "c", root, 2, monkeypatch) == (sorted(names), set(names), True)
+
+
+def test_a_stored_walk_with_a_count_below_zero_is_walked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As many paths in all as the counts add up to, but a directory holds fewer than none."""
+    root, names = _filled(tmp_path, 2, monkeypatch)
+    with sqlite3.connect(_database(tmp_path / "c")) as db:
+        (data,) = db.execute("SELECT data FROM tree WHERE part = 'counts'").fetchone()
+        counts = array.array("q", data)
+        counts[0], counts[1] = counts[0] - 1, counts[1] + 1
+        db.execute("UPDATE tree SET data = ? WHERE part = 'counts'", (counts.tobytes(),))
+    db.close()
+    assert _commit(tmp_path / "c", root, 2, monkeypatch) == (sorted(names), set(names), False)
+
+
+@pytest.mark.parametrize(
+    "grouped", [tree.DIRECTORIES, 1], ids=["directories-together", "directories-apart"]
+)
+def test_a_directory_gone_costs_the_stat_ahead_of_no_other(
+    tmp_path: Path, grouped: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk takes from the stats made ahead every directory still there: a directory gone
+    fails the stat of its group of directories, and the others of the group are stat'ed alone."""
+    monkeypatch.setattr(tree, "DIRECTORIES", grouped)
+    root, _ = _filled(tmp_path, 2, monkeypatch)
+    shutil.rmtree(root / "pkg1")
+    cache = _cache(tmp_path / "c", started=_later())
+    _stat_ahead(cache, f"{root}{os.sep}", 2, monkeypatch)
+    assert cache.unchanged_walk() is None
+    assert sorted(cache._ahead_dirs) == ["", "pkg0"]
+    assert sorted(cache._ahead_files["pkg0"][0]) == sorted(os.listdir(root / "pkg0"))
+
+
+def test_the_database_is_mapped_for_the_stored_walk_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads the stored walk's record through a memory map (if this build maps at all),
+    every other query as before."""
+    probe = sqlite3.connect(tmp_path / "probe.sqlite3")
+    probe.execute("PRAGMA mmap_size = 4096")
+    (maps,) = probe.execute("PRAGMA mmap_size").fetchone()
+    probe.close()
+    root, names = _filled(tmp_path, 2, monkeypatch)
+    cache = _cache(tmp_path / "c", started=_later())
+    mapped: list[tuple[str, int]] = []
+    query = cache._query
+
+    def watched(sql: str, parameters: tuple[Any, ...] = ()) -> Optional[list[Any]]:
+        assert cache._db is not None
+        mapped.append((sql, cache._db.execute("PRAGMA mmap_size").fetchone()[0]))
+        return query(sql, parameters)
+
+    monkeypatch.setattr(cache, "_query", watched)
+    _stat_ahead(cache, f"{root}{os.sep}", 2, monkeypatch)
+    files = _walked(root, cache)
+    assert cache.unvouched(frozenset(files), {"pkg0/m1.py"}, f"{root}{os.sep}") == set()
+    assert [size > 0 for _, size in mapped] == [
+        bool(maps) and sql == "SELECT part, data FROM tree" for sql, _ in mapped
+    ]
+    assert len(mapped) > 1 and files == sorted(names)
 
 
 def test_no_walk_is_stored_while_a_listing_is_too_new_to_trust(

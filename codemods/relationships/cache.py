@@ -417,10 +417,14 @@ class FactCache:
         self.listing("")
         for index, relpath in enumerate(image.dirs):  # they serve the walk
             chunk, at = divmod(index, tree.DIRECTORIES)
-            directory, files = stamped.group(chunk), stamped.group(groups.chunks + index)
-            if directory is not None and files is not None:
-                packed = directory[tree.WIDTH * at : tree.WIDTH * (at + 1)] + files
-                self._ahead(relpath, tree.names(image, index), packed)
+            directory = stamped.group(chunk)
+            if directory is None:  # a directory of its group is gone: this one is stat'ed alone
+                (own,) = packed_stamps([(base, [tree.stat_name(relpath)])], parallel=False)
+            else:
+                own = directory[tree.WIDTH * at : tree.WIDTH * (at + 1)]
+            files = stamped.group(groups.chunks + index)
+            if own is not None and files is not None:
+                self._ahead(relpath, tree.names(image, index), own + files)
 
     def _ahead(self, relpath: str, names: tuple[str, ...], packed: Optional[bytes]) -> None:
         """The stat of the directory and of its files (`names`), as `stamp` and `unchanged`

@@ -14,6 +14,7 @@ it, from the stats already made.
 from __future__ import annotations
 
 import array
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Optional, Union, overload
 
@@ -118,11 +119,11 @@ def decoded(rows: Iterable[tuple[object, object]]) -> Optional[Image]:
         sizes = array.array("q", counts)
     except ValueError:
         return None
-    for size in sizes:
-        starts.append(starts[-1] + size)
-    paths = files.split("\0") if starts[-1] else []
+    starts.extend(itertools.accumulate(sizes))
+    paths = files.split("\0") if files else []  # a path is never empty
     if not (
-        len(sizes) == len(directories)
+        (not sizes or min(sizes) >= 0)
+        and len(sizes) == len(directories)
         and len(stamps) == 24 * len(directories)
         and len(paths) == starts[-1]
         and len(vouched) == WIDTH * len(paths)
@@ -195,14 +196,19 @@ class Groups(Sequence[Group]):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
         image = self._image
         if index < self.chunks:
             dirs = image.dirs[index * DIRECTORIES : (index + 1) * DIRECTORIES]
-            return (self._base, [f"{d}/" if d else "" for d in dirs])
+            return (self._base, [stat_name(d) for d in dirs])
         at = index - self.chunks
-        if not 0 <= at < len(image.dirs):
-            raise IndexError(index)
         return (self._base, image.files[image.starts[at] : image.starts[at + 1]])
+
+
+def stat_name(directory: str) -> str:
+    """The name a directory of the walk is stat'ed by, from the project's root."""
+    return f"{directory}/" if directory else ""
 
 
 def accepted(image: Image, groups: Groups, stamped: Stamped) -> Optional[Accepted]:
