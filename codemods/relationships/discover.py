@@ -101,18 +101,25 @@ def project_files(root: Path, listings: Optional[Listings] = None) -> list[str]:
 
 
 class Walk(list[str]):
-    """A walk's files, sorted, with what a `Project` of them needs made at once: their set, and
-    every path with a NUL (which no path holds) after each and one before the first, in any
-    order (`joined`: the paths joined by NULs, if at hand). Made while other cores stat the
-    files (`FactCache.stat_ahead`): a commit in a large project then does not wait for them."""
+    """A walk's files, each once, sorted, with their set; and once asked (`joined`), every path
+    with a NUL (which no path holds) after each and one before the first, in any order. A
+    commit in a large project makes one while other cores stat the files
+    (`FactCache.stat_ahead`), with the paths joined as stored (`joined`), so that it does not
+    wait for them."""
 
     def __init__(self, files: Iterable[str], joined: Optional[str] = None) -> None:
-        super().__init__(sorted(files))
+        super().__init__(sorted(files))  # a listing comes sorted: one pass
         self.file_set = frozenset(self)
-        if len(self.file_set) != len(self):  # each once
+        if len(self.file_set) != len(self):
             self[:] = sorted(self.file_set)
             joined = None
-        self.joined = "\0" + ("\0".join(self) if joined is None else joined) + "\0"
+        self._joined = None if joined is None else f"\0{joined}\0"
+
+    @property
+    def joined(self) -> str:
+        if self._joined is None:
+            self._joined = "\0" + "\0".join(self) + "\0"
+        return self._joined
 
 
 class Listing(NamedTuple):

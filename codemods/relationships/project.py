@@ -93,14 +93,10 @@ class Project:
         cache: Optional[FactCache] = None,
     ) -> None:
         self.root = root
-        self._joined: Optional[str] = None  # `_every_path`, once asked
-        self.files: list[str]
-        if isinstance(files, Walk):  # sorted, its set and search string made already
-            self.files, self.file_set, self._joined = files, files.file_set, files.joined
-        else:
-            ordered = sorted(files)  # a listing comes sorted: one pass
-            self.file_set = frozenset(ordered)
-            self.files = ordered if len(ordered) == len(self.file_set) else sorted(self.file_set)
+        # a walk taken from the cache comes with its set and search string made already
+        self._walk = files if isinstance(files, Walk) else Walk(files)
+        self.files: list[str] = self._walk
+        self.file_set = self._walk.file_set
         self.src = tuple(src)
         self._infos: dict[str, Optional[ModuleInfo]] = {}
         self._window: Optional[dict[str, None]] = None  # summaries that may be let go, oldest first
@@ -247,9 +243,7 @@ class Project:
         """Every path with a NUL (which no path holds) after each, and one before the first, in
         any order: searched, it answers a few questions of a large project sooner than an index
         of its file names could be built."""
-        if self._joined is None:
-            self._joined = "\0" + "\0".join(self.files) + "\0"
-        return self._joined
+        return self._walk.joined
 
     def _count(self, question: str) -> int:
         """How often the question was asked: a few are answered by searching the paths,
