@@ -354,8 +354,7 @@ class Decider:
         init = self._package_init(file) if self.placement == "package-init" else None
         if init is not None:
             return self._register_in_init(file, init, ref, target, binding, module)
-        cycle = self.registration.cycle(file, target.file)
-        if cycle is None:
+        if not self.registration.closes_cycle(file, target.file):
             if binding.clash or target.name in self._annotation_names(file):
                 # `from m import C` would shadow a name, or ruff would move it under
                 # TYPE_CHECKING (TC001) since only annotations use it: register the module.
@@ -380,6 +379,8 @@ class Decider:
             if target.name not in self._annotation_names(file):
                 type_checking = None  # no annotation needs the name
             return Rewrite(ref, target, type_checking, register=register)
+        # named only now: most late imports are proven safe, and naming walks the closures
+        cycle = self.registration.cycle(file, target.file) or file
         why = (
             f"a runtime import would close the import cycle {cycle}, and no placement is safe "
             f"in every import order ({failure}); import both modules in one place (such as the "

@@ -179,16 +179,20 @@ class Registration:
         self._reaches[file] = seen
         return seen
 
-    def _reaching(self, file: str, among: Optional[set[str]] = None) -> set[str]:
-        """The files that reach `file` (itself included), of those any reach set holds (or of
-        `among`, a set that holds every file its files reach): a path to `file` from one of
-        them runs through files it reaches, every one walked, so the reversed edges hold it."""
+    def _reaching(self, file: str, among: int) -> set[str]:
+        """The files that reach `file` (itself included), of those in `among`, a bit set that
+        holds every file its files reach: a path to `file` from one of them runs through
+        files it reaches, every one walked, so the reversed edges hold it."""
         found = {file}
         queue = [file]
-        importers = self._importers
+        importers, indices = self._importers, self._indices
+        # bit i of `among` is the character i places from the end of its binary digits
+        digits = bin(among)
+        last = len(digits) - 1
         while queue:
             for importer in importers.get(queue.pop(), ()):
-                if importer not in found and (among is None or importer in among):
+                index = indices.get(importer, last)  # a file with no bit is in no set
+                if importer not in found and index < last - 1 and digits[last - index] == "1":
                     found.add(importer)
                     queue.append(importer)
         return found
@@ -230,8 +234,10 @@ class Registration:
         self.additions.add(file, target, where, name)
         for runs in self._runs(file, target):
             self._importers.setdefault(runs, []).append(file)
-        reaches = self._reaches
-        owners = [owner for owner in self._reaching(file) if owner in reaches]
+        runs_bits = 0
+        for runs in self._runs(file, target):
+            runs_bits |= self.bit(runs)
+        owners = self._owners_missing(file, runs_bits)
         if not owners:
             return
         extra = 0
@@ -240,15 +246,41 @@ class Registration:
         for owner in owners:
             self._reaches[owner] |= extra
 
+    def _owners_missing(self, file: str, runs: int) -> list[str]:
+        """The files with a reach set that reach `file` and miss one of the files `runs` (a bit
+        set). One that holds them all holds all they reach (each set is kept whole), and
+        so does every file that reaches it: the files beyond it are not looked at."""
+        reaches, importers = self._reaches, self._importers
+        owners: list[str] = []
+        found = {file}
+        queue = [file]
+        while queue:
+            current = queue.pop()
+            known = reaches.get(current)
+            if known is not None:
+                if known & runs == runs:
+                    continue
+                owners.append(current)
+            for importer in importers.get(current, ()):
+                if importer not in found:
+                    found.add(importer)
+                    queue.append(importer)
+        return owners
+
     def registered(self, file: str, target: str) -> bool:
         return bool(self._closure(file) >> self._bit(target) & 1)
 
+    def closes_cycle(self, file: str, target: str) -> bool:
+        """Whether a runtime import of `target` in `file` would close an import cycle (known
+        from the closures: `cycle` walks them again to name the modules)."""
+        bit = self.bit(file)
+        return any(self._reach(start) & bit for start in self._runs(file, target))
+
     def cycle(self, file: str, target: str) -> Optional[str]:
         """The cycle `file -> target -> ... -> file` a runtime import would close, described."""
+        if not self.closes_cycle(file, target):
+            return None
         starts = self._runs(file, target)
-        bit = self.bit(file)
-        if not any(self._reach(start) & bit for start in starts):
-            return None  # known from the closures, without walking them again
         parents: dict[str, Optional[str]] = {}
         queue: deque[str] = deque()
         for start in starts:
@@ -313,7 +345,7 @@ class Registration:
         forward = self._reach(file)
         for runs in self._runs(file, target):
             forward |= self._reach(runs)
-        return self._reaching(file, among=self.members(forward))
+        return self._reaching(file, among=forward)
 
     def _steps(self, file: str, cycle: set[str]) -> list[_Step]:
         """The module's events as an import of the cycle meets them, worked out once for every
