@@ -479,3 +479,33 @@ def test_the_table_seed_is_the_shared_seed() -> None:
     import project_helpers
 
     assert (SEED, SEED_FIXED) == (project_helpers.SEED, project_helpers.FIXED)
+
+
+def test_a_run_picks_the_alias_from_the_text_it_decides_without_reading_it_again(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alias of a late registration is a name the module never mentions (here `_models`
+    is in a comment, so it is `_ecommerce_models`), told from the text the run read for its
+    decisions: the file is not read from disk a second time."""
+    import io
+
+    from project_helpers import BASE_PROJECT, write_project
+
+    from codemods.relationships.project import Project
+    from codemods.relationships.run import DIFF, Options, run
+
+    cycle = {
+        "ecommerce/models.py": ECOMMERCE + "\n\nfrom saas.models import UsageEvent  # noqa: E402\n"
+    }
+    src = _model(
+        HEADER + "# _models\n", 'subscription = relationship("ecommerce.models.Subscription")'
+    )
+    write_project(project_dir, {**BASE_PROJECT, **cycle, "saas/models.py": src})
+    reads: list[str] = []
+    read = Project.read
+    monkeypatch.setattr(Project, "read", lambda self, f: reads.append(f) or read(self, f))
+    monkeypatch.chdir(project_dir)
+    out = io.StringIO()
+    run(["saas/models.py"], Options(project_dir, mode=DIFF), out, io.StringIO())
+    assert "+import ecommerce.models as _ecommerce_models  # noqa: E402, F401" in out.getvalue()
+    assert "saas/models.py" not in reads, reads

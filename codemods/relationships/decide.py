@@ -31,6 +31,7 @@ from .resolve import (
     resolve_target,
 )
 from .scan import Defined, ModuleInfo
+from .sources import Decoded
 from .spelling import spell_import
 
 # What a bare name's leave means, where the kind alone says something else for dotted paths.
@@ -79,13 +80,20 @@ class Decider:
         self.refusals = Refusals(project, self.registration)
         self._annotated: dict[str, frozenset[str]] = {}
         self._texts: dict[str, bytes] = {}  # `_alias`'s, until the file is decided
+        self._in_hand: dict[str, Decoded] = {}  # the text of the file being decided, if given
         self._aliases: dict[str, list[ModuleImport]] = {}
         self.init_edits: dict[str, list[ModuleImport]] = {}  # package-init placement
+
+    def deciding(self, file: str, decoded: Decoded) -> None:
+        """The file's text as read (it decodes to its bytes and back), so that deciding it does
+        not read it again (a monorepo's files are read back slowly once thousands were)."""
+        self._in_hand[file] = decoded
 
     def decided(self, file: str) -> None:
         """Every reference of `file` is decided: what only they asked of it is let go."""
         self._annotated.pop(file, None)
         self._texts.pop(file, None)
+        self._in_hand.pop(file, None)
         info = self.project.known_info(file)
         if info is not None:
             info.forget_own_names()
@@ -272,7 +280,11 @@ class Decider:
         """`_models`, else `_schedules_models`, ...: a name the module neither binds nor
         mentions anywhere (not even in a string)."""
         text = self._texts.get(file)
-        if text is None:
+        held = self._in_hand.get(file)
+        if text is None and held is not None:
+            self.project.reads.add(file)  # as a read would tell
+            text = self._texts[file] = held.text.encode(held.encoding)
+        elif text is None:
             try:
                 text = self._texts[file] = self.project.read(file)
             except OSError:

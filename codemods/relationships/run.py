@@ -333,6 +333,7 @@ def _fix_all(
         project.reads.update(analysis.reads)
         if analysis.facts is not None:
             known[candidate.key] = analysis.facts
+        decider.deciding(candidate.key, candidate.decoded)
         plan = plan_file(
             candidate.shown,
             candidate.key,
