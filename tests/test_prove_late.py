@@ -19,6 +19,19 @@ CASES = [
     pytest.param(
         {
             "pkg/__init__.py": "",
+            # `Y` reaches `a` only through its star import of `b`, a module of the cycle
+            "pkg/a.py": "from pkg.b import *\n",
+            "pkg/b.py": "Y = 1\nimport pkg.a\n",
+            "pkg/c.py": "from pkg.a import Y\n",
+        },
+        "pkg/a.py",
+        "pkg/c.py",
+        None,
+        id="a-name-taken-by-a-star-import-from-the-cycle",
+    ),
+    pytest.param(
+        {
+            "pkg/__init__.py": "",
             "pkg/a.py": "X = 1\n",
             "pkg/b.py": "from pkg.a import X\n",
         },

@@ -317,7 +317,7 @@ class Registration:
                 return (
                     f"a cycle of {len(cycle)} modules is more than the {MAX_CYCLE} the tool proves"
                 )
-            steps = {module: self._steps(module, cycle) for module in cycle}
+            steps = _only_names_asked({module: self._steps(module, cycle) for module in cycle})
             for entry in sorted(cycle):
                 failure = self._simulate(entry, steps)
                 if failure is not None:
@@ -496,6 +496,32 @@ class Registration:
         """`executed_by_import` in execution order: outermost package first, the module last."""
         runs = list(self.project.executed_by_import(importer, target))
         return (*reversed(runs[1:]), runs[0])
+
+
+def _only_names_asked(steps: dict[str, list[_Step]]) -> dict[str, list[_Step]]:
+    """The steps with each module's bindings cut to the names a `from <module> import` of the
+    cycle asks for (the simulation binds fewer names, one call per module and step; those
+    are the only ones it looks up). With a star import of a module of the cycle, which takes
+    every name, as they are."""
+    asked: dict[str, set[str]] = {}
+    for module_steps in steps.values():
+        for step in module_steps:
+            if step.module is not None:
+                if step.star:
+                    return steps
+                asked.setdefault(step.module, set()).update(step.names)
+    cut: dict[str, list[_Step]] = {}
+    for module, module_steps in steps.items():
+        wanted = asked.get(module, set())
+        kept = cut[module] = []
+        for step in module_steps:
+            if step.module is None:
+                names = tuple(n for n in step.names if n in wanted)
+                if not (names or step.runs):
+                    continue  # binds nothing asked for, and runs nothing
+                step = step._replace(names=names)
+            kept.append(step)
+    return cut
 
 
 def _merged_bindings(events: list[_Event], boundary: float) -> tuple[_Event, ...]:
