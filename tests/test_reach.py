@@ -1,7 +1,8 @@
 """The registration's reach sets are kept up to date as the run adds imports, and what reaches a
 file is found by the reversed edges, not by testing every set: after any sequence of closures
 asked for and imports added, each kept set must be what a fresh walk of the graph finds, and a
-late import's cycle the modules a fresh walk says are in it."""
+late import's cycle the modules a fresh walk says are in it, and named within them as by a walk
+of all the import reaches."""
 
 from __future__ import annotations
 
@@ -65,9 +66,20 @@ def test_every_reach_set_is_what_a_fresh_walk_finds(
                 cycle = {m for m in reached if file in _walk(m, edges)} | {file}
                 got = registration._strongly_connected(_name(file), _name(target))
                 assert got == {_name(i) for i in cycle}
+                _same_cycle_named_within(registration, _name(file), _name(target))
             for owner, bits in registration._reaches.items():
                 expected = _walk(int(owner[1:-3]), edges)
                 assert registration.members(bits) == {_name(i) for i in expected}, owner
+
+
+def _same_cycle_named_within(registration: Registration, file: str, target: str) -> None:
+    """A cycle named within the one a proof of the import found is the one named walking
+    every module the import reaches."""
+    registration._proven = ("", "", None)
+    whole = registration.cycle(file, target)
+    registration._proven = (file, target, registration._strongly_connected(file, target))
+    assert registration.cycle(file, target) == whole
+    registration._proven = ("", "", None)
 
 
 def _in_package(index: int) -> str:
@@ -97,7 +109,11 @@ def _walk_files(start: str, edges: dict[str, set[str]]) -> set[str]:
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.sets(st.integers(0, 5), max_size=3), min_size=6, max_size=6),
-    st.lists(st.tuples(st.sampled_from(["closure", "add"]), st.integers(0, 5), st.integers(0, 5))),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["closure", "add", "cycle"]), st.integers(0, 5), st.integers(0, 5)
+        )
+    ),
 )
 def test_reach_sets_stay_whole_when_an_import_runs_a_package_too(
     imports: list[set[int]], operations: list[tuple[str, int, int]]
@@ -126,6 +142,8 @@ def test_reach_sets_stay_whole_when_an_import_runs_a_package_too(
         for operation, file, target in operations:
             if operation == "closure":
                 assert registration.closure(_in_package(file)) == fresh(file)
+            elif operation == "cycle":
+                _same_cycle_named_within(registration, _in_package(file), _in_package(target))
             else:
                 registration.add(_in_package(file), _in_package(target), TOP)
                 edges.setdefault(_in_package(file), set()).update(_runs(file, target))

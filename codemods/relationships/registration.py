@@ -105,6 +105,8 @@ class Registration:
         self._merged: dict[tuple[str, tuple[AddedImport, ...]], list[_Event]] = {}
         self._chains: dict[str, list[str]] = {}
         self._executed: dict[tuple[str, str], list[str]] = {}
+        # the import the last late import proven was, and its cycle (`cycle` walks within it)
+        self._proven: tuple[str, str, Optional[set[str]]] = ("", "", None)
 
     # -- the closure ----------------------------------------------------------------------
     def entry_chain(self, file: str) -> list[str]:
@@ -280,11 +282,17 @@ class Registration:
         """The cycle `file -> target -> ... -> file` a runtime import would close, described."""
         if not self.closes_cycle(file, target):
             return None
+        # Every module of a path to `file` is in the cycle the last proof found, if it was
+        # of this import: the walk keeps to it (none outside leads into it, so the path is
+        # the one the whole walk finds).
+        proven_file, proven_target, within = self._proven
+        if (proven_file, proven_target) != (file, target):
+            within = None
         starts = self._runs(file, target)
         parents: dict[str, Optional[str]] = {}
         queue: deque[str] = deque()
         for start in starts:
-            if start not in parents:
+            if start not in parents and (within is None or start in within):
                 parents[start] = None
                 queue.append(start)
         while queue:
@@ -299,7 +307,7 @@ class Registration:
                 names = [display_name(self.project, f, root) for f in [file, *reversed(path)]]
                 return " -> ".join(names)
             for nxt in self.edges(current):
-                if nxt not in parents:
+                if nxt not in parents and (within is None or nxt in within):
                     parents[nxt] = current
                     queue.append(nxt)
         return None
@@ -309,6 +317,7 @@ class Registration:
         """None if `file` importing `target` at its end works whichever module of the resulting
         cycle is imported first; otherwise the first failure, described."""
         cycle = self._strongly_connected(file, target)
+        self._proven = (file, target, cycle)
         self.additions.add(file, target, LATE)
         try:
             if not self._may_fail(cycle):
