@@ -85,6 +85,19 @@ def test_the_search_and_the_index_agree(monkeypatch: pytest.MonkeyPatch) -> None
     assert "my-app/models.py" in by_suffix[("models",)]
 
 
+def test_the_index_answers_a_name_asked_again_as_it_did_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name of more parts than the index is keyed by is answered once from the index, then
+    from the answer kept; each caller gets a list of its own."""
+    expected = _answers(monkeypatch, 0)
+    project = Project(Path("/nowhere"), FILES, ("src",))
+    for answer in [project.modules_ending_with(suffix) for suffix in SUFFIXES]:
+        answer.append("changed/by/the/caller.py")
+    assert [project.modules_ending_with(suffix) for suffix in SUFFIXES] == expected
+    assert project._by_longer == {("shop", "billing", "models", "links"): expected[5]}
+
+
 def test_the_search_and_the_index_agree_on_packages(monkeypatch: pytest.MonkeyPatch) -> None:
     searched = _packages(monkeypatch, len(PACKAGES) + 1)
     assert searched == _packages(monkeypatch, 0)

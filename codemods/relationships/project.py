@@ -102,6 +102,7 @@ class Project:
         self._window: Optional[dict[str, None]] = None  # summaries that may be let go, oldest first
         self._window_size = 0
         self._by_last: Optional[dict[tuple[str, ...], list[str]]] = None
+        self._by_longer: dict[tuple[str, ...], list[str]] = {}  # names of more parts, once asked
         self._held: dict[str, tuple[str, ...]] = {}  # `_holding`'s answers
         self._class_index: dict[str, list[str]] = {}
         self._indexed = False
@@ -207,7 +208,12 @@ class Project:
         indexed = self._by_last.get(wanted[-_INDEXED:], [])
         if n <= _INDEXED:
             return list(indexed)  # a copy: the index stays as it is
-        return [f for f in indexed if self.full_name(f)[-n:] == wanted]
+        longer = self._by_longer.get(wanted)
+        if longer is None:  # a monorepo's targets are named thousands of times
+            longer = self._by_longer[wanted] = [
+                f for f in indexed if self.full_name(f)[-n:] == wanted
+            ]
+        return list(longer)
 
     def _ending_with(self, tail: str) -> tuple[str, ...]:
         """The files whose path ends with `tail` (`models.py`, `models/__init__.py`) from a
