@@ -122,23 +122,30 @@ def test_a_question_asked_again_has_the_first_answer(monkeypatch: pytest.MonkeyP
     assert project._under("shop").count("shop/billing/shop/deep.py") == 1  # found twice, once
 
 
-WALKS = [  # a walk's paths, and how they were stored: joined in the order they were listed
-    pytest.param(FILES, "\0".join(FILES), id="joined-as-listed"),
-    pytest.param(FILES, None, id="joined-here"),
-    pytest.param([*FILES, FILES[4]], "\0".join([*FILES, FILES[4]]), id="a-path-twice"),
+# every directory of FILES, as a stored walk lists them ("": the root), and one with no file
+DIRECTORIES = sorted({path.rpartition("/")[0] for path in FILES} | {"app/empty"})
+WALKS = [  # a walk's paths, how they were stored (joined in the order they were listed), and
+    # the directories it was given
+    pytest.param(FILES, "\0".join(FILES), None, id="joined-as-listed"),
+    pytest.param(FILES, None, None, id="joined-here"),
+    pytest.param([*FILES, FILES[4]], "\0".join([*FILES, FILES[4]]), None, id="a-path-twice"),
+    pytest.param(FILES, "\0".join(FILES), DIRECTORIES, id="with-its-directories"),
 ]
 
 
-@pytest.mark.parametrize(("files", "joined"), WALKS)
+@pytest.mark.parametrize(("files", "joined", "directories"), WALKS)
 def test_a_project_of_a_walk_answers_as_one_of_its_files(
-    files: list[str], joined: Optional[str], monkeypatch: pytest.MonkeyPatch
+    files: list[str],
+    joined: Optional[str],
+    directories: Optional[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A project takes a walk's sorted files, set and search string as they are (made while
+    """A project takes a walk's sorted files, set and search strings as they are (made while
     other cores stat, cache.py): it answers every question as one given the files."""
     indexed = _answers(monkeypatch, 0), _packages(monkeypatch, 0)
     monkeypatch.setattr(project_module, "_LOOKED_UP_ALONE", 4 * len(SUFFIXES) + 1)
     plain = Project(Path("/nowhere"), FILES, ("src",))
-    walked = Project(Path("/nowhere"), Walk(files, joined), ("src",))
+    walked = Project(Path("/nowhere"), Walk(files, joined, directories), ("src",))
     assert walked.files == plain.files == sorted(set(FILES))
     assert walked.file_set == plain.file_set
     for project in (plain, walked):  # searched, not indexed
@@ -148,3 +155,6 @@ def test_a_project_of_a_walk_answers_as_one_of_its_files(
     for package in PACKAGES:  # each in file order
         assert walked._under(package) == plain._under(package)
         assert walked._ending_with(f"{package}.py") == plain._ending_with(f"{package}.py")
+    for suffix in SUFFIXES:  # of a module, and of a package
+        for tail in ("/".join(suffix) + ".py", "/".join((*suffix, "__init__.py"))):
+            assert walked._ending_with(tail) == plain._ending_with(tail), tail

@@ -407,7 +407,7 @@ class FactCache:
 
         def sorting() -> None:
             meanwhile()
-            self._walk = Walk(image.files, image.joined)  # ready if the image holds
+            self._walk = Walk(image.files, image.joined, image.dirs)  # ready if the image holds
 
         groups = tree.Groups(image, base)
         stamped = stamp_groups(groups, meanwhile=sorting, sizes=groups.sizes)

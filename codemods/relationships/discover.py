@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import NamedTuple, Optional, Protocol
@@ -107,19 +107,35 @@ class Walk(list[str]):
     (`FactCache.stat_ahead`), with the paths joined as stored (`joined`), so that it does not
     wait for them."""
 
-    def __init__(self, files: Iterable[str], joined: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        files: Iterable[str],
+        joined: Optional[str] = None,
+        directories: Optional[Sequence[str]] = None,
+    ) -> None:
         super().__init__(sorted(files))  # a listing comes sorted: one pass
         self.file_set = frozenset(self)
         if len(self.file_set) != len(self):
             self[:] = sorted(self.file_set)
             joined = None
         self._joined = None if joined is None else f"\0{joined}\0"
+        self._directories = directories  # each file's directory among them, if given
+        self._directories_joined: Optional[str] = None
 
     @property
     def joined(self) -> str:
         if self._joined is None:
             self._joined = "\0" + "\0".join(self) + "\0"
         return self._joined
+
+    @property
+    def directories_joined(self) -> Optional[str]:
+        """The directories the walk was given (a stored walk's, "" the root), joined as
+        `joined` is: a search for a directory reads a twentieth of what one for a path does.
+        None if not given."""
+        if self._directories_joined is None and self._directories is not None:
+            self._directories_joined = "\0" + "\0".join(self._directories) + "\0"
+        return self._directories_joined
 
 
 class Listing(NamedTuple):

@@ -218,8 +218,31 @@ class Project:
     def _ending_with(self, tail: str) -> tuple[str, ...]:
         """The files whose path ends with `tail` (`models.py`, `models/__init__.py`) from a
         separator on, in file order."""
-        deeper = self._holding(f"/{tail}\0")
+        directory, _, name = tail.rpartition("/")
+        if directory and self._walk.directories_joined is not None:
+            deeper = self._in_directories_ending(directory, name, f"/{tail}\0")
+        else:
+            deeper = self._holding(f"/{tail}\0")
         return tuple(sorted((tail, *deeper))) if tail in self.file_set else deeper
+
+    def _in_directories_ending(self, directory: str, name: str, key: str) -> tuple[str, ...]:
+        """`_holding(key)` for the key `/<directory>/<name>` and a NUL, from the walk's
+        directories: the files `name` of those whose path ends with `/<directory>`."""
+        found = self._held.get(key)
+        if found is None:
+            joined = self._walk.directories_joined
+            assert joined is not None
+            paths = []
+            end = f"/{directory}\0"
+            at = joined.find(end)
+            while at != -1:
+                start = joined.rfind("\0", 0, at) + 1
+                path = f"{joined[start : at + len(end) - 1]}/{name}"
+                if path in self.file_set:
+                    paths.append(path)
+                at = joined.find(end, at + 1)
+            found = self._held[key] = tuple(sorted(paths))
+        return found
 
     def _under(self, directory: str) -> tuple[str, ...]:
         """The files with a directory called `directory` on their path, in file order."""
