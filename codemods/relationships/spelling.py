@@ -8,13 +8,26 @@ app/models/order.py importing app/models/user.py
 
 from __future__ import annotations
 
+import weakref
 from typing import Optional
 
 from .project import Project, parent_dir
 
+# Each project's answers of `_evidence_roots`, by file: a monorepo's decisions ask them of one
+# file thousands of times (its imports do not change during a run).
+_ROOTS: weakref.WeakKeyDictionary[Project, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()
 
-def _evidence_roots(project: Project, file: str) -> list[str]:
+
+def _evidence_roots(project: Project, file: str) -> tuple[str, ...]:
     """Roots under which the file's own absolute imports of project modules resolve."""
+    known = _ROOTS.setdefault(project, {})
+    roots = known.get(file)
+    if roots is None:
+        roots = known[file] = tuple(_roots_of(project, file))
+    return roots
+
+
+def _roots_of(project: Project, file: str) -> list[str]:
     info = project.info(file)
     roots: list[str] = []
     for bound_list in info.bindings.values() if info else ():
