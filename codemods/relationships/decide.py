@@ -80,20 +80,21 @@ class Decider:
         self.refusals = Refusals(project, self.registration)
         self._annotated: dict[str, frozenset[str]] = {}
         self._texts: dict[str, bytes] = {}  # `_alias`'s, until the file is decided
-        self._in_hand: dict[str, Decoded] = {}  # the text of the file being decided, if given
+        # the file being decided and its text, if given (one at a time: none is kept longer)
+        self._in_hand: Optional[tuple[str, Decoded]] = None
         self._aliases: dict[str, list[ModuleImport]] = {}
         self.init_edits: dict[str, list[ModuleImport]] = {}  # package-init placement
 
     def deciding(self, file: str, decoded: Decoded) -> None:
         """The file's text as read (it decodes to its bytes and back), so that deciding it does
         not read it again (a monorepo's files are read back slowly once thousands were)."""
-        self._in_hand[file] = decoded
+        self._in_hand = (file, decoded)
 
     def decided(self, file: str) -> None:
         """Every reference of `file` is decided: what only they asked of it is let go."""
         self._annotated.pop(file, None)
         self._texts.pop(file, None)
-        self._in_hand.pop(file, None)
+        self._in_hand = None
         info = self.project.known_info(file)
         if info is not None:
             info.forget_own_names()
@@ -280,7 +281,7 @@ class Decider:
         """`_models`, else `_schedules_models`, ...: a name the module neither binds nor
         mentions anywhere (not even in a string)."""
         text = self._texts.get(file)
-        held = self._in_hand.get(file)
+        held = self._in_hand[1] if self._in_hand and self._in_hand[0] == file else None
         if text is None and held is not None:
             self.project.reads.add(file)  # as a read would tell
             text = self._texts[file] = held.text.encode(held.encoding)
