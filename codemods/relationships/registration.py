@@ -234,10 +234,9 @@ class Registration:
         `target` runs (and `target`'s own closure cannot change: if it reaches `file`, it
         already holds `target`)."""
         self.additions.add(file, target, where, name)
-        for runs in self._runs(file, target):
-            self._importers.setdefault(runs, []).append(file)
         runs_bits = 0
         for runs in self._runs(file, target):
+            self._importers.setdefault(runs, []).append(file)
             runs_bits |= self.bit(runs)
         owners = self._owners_missing(file, runs_bits)
         if not owners:
