@@ -80,6 +80,17 @@ def summary(path: str) -> Optional[ModuleInfo]:
     return None if tree is None else scan_module(tree, keep_tree=False)
 
 
+def _entries_holding(joined: str, key: str) -> list[str]:
+    """The entries of `joined` (each between two NULs) that hold `key`, each once (an entry may
+    hold it twice), in the order they come."""
+    starts: dict[int, None] = {}
+    at = joined.find(key)
+    while at != -1:
+        starts[joined.rfind("\0", 0, at + 1) + 1] = None
+        at = joined.find(key, at + 1)
+    return [joined[start : joined.find("\0", start)] for start in starts]
+
+
 class Project:
     """Every `*.py` file of the project, by path relative to the root (posix separators)."""
 
@@ -232,16 +243,8 @@ class Project:
         if found is None:
             joined = self._walk.directories_joined
             assert joined is not None
-            paths = []
-            end = f"/{directory}\0"
-            at = joined.find(end)
-            while at != -1:
-                start = joined.rfind("\0", 0, at) + 1
-                path = f"{joined[start : at + len(end) - 1]}/{name}"
-                if path in self.file_set:
-                    paths.append(path)
-                at = joined.find(end, at + 1)
-            found = self._held[key] = tuple(sorted(paths))
+            paths = (f"{d}/{name}" for d in _entries_holding(joined, f"/{directory}\0"))
+            found = self._held[key] = tuple(sorted(p for p in paths if p in self.file_set))
         return found
 
     def _under(self, directory: str) -> tuple[str, ...]:
@@ -258,14 +261,7 @@ class Project:
         every path: a question asked again is answered from its first answer)."""
         found = self._held.get(key)
         if found is None:
-            joined = self._every_path()
-            starts: dict[int, None] = {}  # a path may hold the key twice
-            at = joined.find(key)
-            while at != -1:
-                starts[joined.rfind("\0", 0, at + 1) + 1] = None
-                at = joined.find(key, at + 1)
-            found = tuple(sorted(joined[start : joined.find("\0", start)] for start in starts))
-            self._held[key] = found
+            found = self._held[key] = tuple(sorted(_entries_holding(self._every_path(), key)))
         return found
 
     def _every_path(self) -> str:
